@@ -1,0 +1,21 @@
+"""Sign in with a username or an email address."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+
+class UsernameOrEmailBackend(ModelBackend):
+    """Django's ModelBackend, looking the login up as username or email, any case."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        """Return the user whose username or email is `username` and whose password matches."""
+        if username is None or password is None:
+            return None
+        user = get_user_model().objects.by_login(username).first()
+        if user is None:
+            # Hash anyway so a missing account takes as long as a wrong password.
+            get_user_model()().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

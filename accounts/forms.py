@@ -1,0 +1,96 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+User = get_user_model()
+
+
+def submit_helper(label) -> FormHelper:
+    """Return a crispy helper that renders the form with one primary submit button."""
+    helper = FormHelper()
+    helper.add_input(Submit("submit", label))
+    return helper
+
+
+class UniqueIdentityMixin:
+    """Friendly field errors for usernames and emails taken in any letter case."""
+
+    def _taken(self, **lookup) -> bool:
+        others = User.objects.filter(**lookup)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        return others.exists()
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if self._taken(username__iexact=username):
+            raise forms.ValidationError(_("This username is taken. Please use a different one."))
+        return username
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if self._taken(email__iexact=email):
+            raise forms.ValidationError(_("An account already uses this email address."))
+        return email
+
+
+class RegistrationForm(UniqueIdentityMixin, UserCreationForm):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = submit_helper(_("Register"))
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, by username or email, with "Remember me"."""
+
+    remember_me = forms.BooleanField(label=_("Remember me"), required=False)
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Invalid username, email or password."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Username or email")
+        self.helper = submit_helper(_("Sign in"))
+
+
+class ProfileForm(UniqueIdentityMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["username", "about_me"]
+        widgets = {"about_me": forms.Textarea(attrs={"rows": 3, "maxlength": 140})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = submit_helper(_("Save"))
+
+
+class DeleteAccountForm(forms.Form):
+    """Confirm an account deletion with the current password."""
+
+    password = forms.CharField(
+        label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.helper = submit_helper(_("Delete my account"))
+        self.helper.inputs[0].field_classes = "btn btn-danger"
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."))
+        return password

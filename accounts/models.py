@@ -1,0 +1,155 @@
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.avatars import avatar_url
+
+
+def _count(edges, group_by):
+    """Return a correlated COUNT subquery over `edges` grouped by one column, 0 when empty."""
+    counted = edges.order_by().values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+
+
+# last_seen is written at most this often per user, so browsing is not a stream of writes.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+class UserQuerySet(models.QuerySet):
+    def active(self):
+        """Return the users who may sign in (not deactivated by a moderator)."""
+        return self.filter(is_active=True)
+
+    def by_login(self, login: str):
+        """Return the users whose username or email is `login`, ignoring case."""
+        return self.filter(Q(username__iexact=login) | Q(email__iexact=login))
+
+    def with_counts(self):
+        """Annotate follower_count, following_count and post_count (one query, no join fan-out)."""
+        posts = self.model._meta.get_field("posts").related_model
+        return self.annotate(
+            follower_count=_count(Follow.objects.filter(followed=OuterRef("pk")), "followed"),
+            following_count=_count(Follow.objects.filter(follower=OuterRef("pk")), "follower"),
+            post_count=_count(posts.objects.filter(author=OuterRef("pk")), "author"),
+        )
+
+    def with_follow_state(self, viewer):
+        """Annotate `is_followed`: whether `viewer` follows each user."""
+        if not viewer.is_authenticated:
+            return self.annotate(is_followed=Value(False))
+        return self.annotate(is_followed=Exists(Follow.objects.filter(follower=viewer, followed=OuterRef("pk"))))
+
+    def related_to(self, user, relation: str):
+        """Return `user`'s "followers" or "following", most recent follow first."""
+        mine, theirs = ("followed", "follower") if relation == "followers" else ("follower", "followed")
+        edges = Follow.objects.filter(**{mine: user})
+        since = edges.filter(**{theirs: OuterRef("pk")}).values("created_at")[:1]
+        return (
+            self.active()
+            .filter(pk__in=edges.values(f"{theirs}_id"))
+            .annotate(followed_at=Subquery(since))
+            .order_by("-followed_at", "-pk")
+        )
+
+    def touch_last_seen(self, user, now=None) -> bool:
+        """Move `user.last_seen` to now if it is older than the resolution; one UPDATE."""
+        now = now or timezone.now()
+        updated = (
+            self.filter(pk=user.pk)
+            .filter(Q(last_seen__isnull=True) | Q(last_seen__lt=now - LAST_SEEN_RESOLUTION))
+            .update(last_seen=now)
+        )
+        if updated:
+            user.last_seen = now
+        return bool(updated)
+
+
+class AccountManager(UserManager.from_queryset(UserQuerySet)):
+    """Django's user manager (create_user, createsuperuser) with our QuerySet methods."""
+
+
+class User(AbstractUser):
+    """A person on the site; follows other users through Follow."""
+
+    email = models.EmailField(_("email address"))
+    about_me = models.CharField(_("about me"), max_length=140, blank=True)
+    last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
+    last_message_read_time = models.DateTimeField(_("last message read at"), null=True, blank=True)
+    following = models.ManyToManyField(
+        "self",
+        through="Follow",
+        through_fields=("follower", "followed"),
+        symmetrical=False,
+        related_name="followers",
+        verbose_name=_("following"),
+    )
+
+    objects = AccountManager()
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_ci_unique",
+                violation_error_message=_("A user with that username already exists."),
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_ci_unique",
+                violation_error_message=_("A user with that email address already exists."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.username
+
+    def get_absolute_url(self):
+        return reverse("posts:profile", args=[self.username])
+
+    def avatar(self, size: int = 80) -> str:
+        """Return the URL of this user's avatar at `size` pixels."""
+        return avatar_url(email=self.email, username=self.username, size=size)
+
+    @property
+    def avatar_small(self) -> str:
+        """Avatar URL for lists, posts and the navbar."""
+        return self.avatar(48)
+
+    @property
+    def avatar_large(self) -> str:
+        """Avatar URL for profile headers and popups."""
+        return self.avatar(128)
+
+    def is_following(self, user) -> bool:
+        """Return whether this user follows `user`."""
+        return Follow.objects.filter(follower=self, followed=user).exists()
+
+
+class Follow(models.Model):
+    """A follower -> followed edge; the through table of User.following."""
+
+    follower = models.ForeignKey(User, models.CASCADE, related_name="+", verbose_name=_("follower"))
+    followed = models.ForeignKey(User, models.CASCADE, related_name="+", verbose_name=_("followed"))
+    created_at = models.DateTimeField(_("followed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followed"], name="follow_once"),
+            models.CheckConstraint(condition=~Q(follower=F("followed")), name="follow_not_self"),
+        ]
+        indexes = [
+            # "Who follows X", newest first: followers pages and follower counts.
+            models.Index(fields=["followed", "created_at"], name="follow_followed_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.follower_id} -> {self.followed_id}"

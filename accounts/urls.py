@@ -1,0 +1,24 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("auth/login/", views.LoginView.as_view(), name="login"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/register/", views.RegisterView.as_view(), name="register"),
+    path("auth/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("auth/password_reset/done/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("auth/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("auth/reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("auth/password_change/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("edit_profile/", views.EditProfileView.as_view(), name="edit_profile"),
+    path("delete_account/", views.DeleteAccountView.as_view(), name="delete_account"),
+    path("follow/<str:username>/", views.FollowView.as_view(follow=True), name="follow"),
+    path("unfollow/<str:username>/", views.FollowView.as_view(follow=False), name="unfollow"),
+    path("user/<str:username>/popup/", views.UserPopupView.as_view(), name="popup"),
+    path("user/<str:username>/followers/", views.FollowListView.as_view(relation="followers"), name="followers"),
+    path("user/<str:username>/following/", views.FollowListView.as_view(relation="following"), name="following"),
+    path("avatar/<str:seed>.svg", views.identicon, name="identicon"),
+]

@@ -1,0 +1,190 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.messages.views import SuccessMessageMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.decorators.cache import cache_control
+from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+
+from accounts import services
+from accounts.avatars import identicon_svg
+from accounts.forms import DeleteAccountForm, LoginForm, ProfileForm, RegistrationForm
+from accounts.models import User
+from microblog.pagination import LookaheadPaginationMixin
+
+REMEMBER_ME_AGE = 60 * 60 * 24 * 14  # two weeks
+
+
+class AnonymousRequiredMixin:
+    """Send signed-in users home from pages meant for visitors (register)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, by username or email; "Remember me" decides the session's life."""
+
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # 0 ends the session with the browser; otherwise it lasts two weeks.
+        self.request.session.set_expiry(REMEMBER_ME_AGE if form.cleaned_data["remember_me"] else 0)
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's POST-only logout, then the login page with a message."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, _("You have been signed out."))
+        return response
+
+
+class RegisterView(AnonymousRequiredMixin, CreateView):
+    """Create an account and sign the new user in at once."""
+
+    form_class = RegistrationForm
+    template_name = "accounts/register.html"
+
+    def form_valid(self, form):
+        user = form.save()
+        login(self.request, user, backend="accounts.backends.UsernameOrEmailBackend")
+        messages.success(self.request, _("Congratulations, you are now a registered user!"))
+        return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "email/password_reset.txt"
+    html_email_template_name = "email/password_reset.html"
+    subject_template_name = "email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:edit_profile")
+    success_message = gettext_lazy("Your password has been changed.")
+
+
+class EditProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
+    """Change your username and about-me text."""
+
+    form_class = ProfileForm
+    template_name = "accounts/edit_profile.html"
+    success_url = reverse_lazy("accounts:edit_profile")
+    success_message = gettext_lazy("Your changes have been saved.")
+
+    def get_object(self, queryset=None):
+        return self.request.user
+
+
+class DeleteAccountView(LoginRequiredMixin, FormView):
+    """Delete the signed-in account after a password confirmation."""
+
+    form_class = DeleteAccountForm
+    template_name = "accounts/delete_account.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        user = self.request.user
+        logout(self.request)
+        services.delete_account(user=user)
+        messages.info(self.request, _("Your account and everything in it have been deleted."))
+        return redirect("accounts:login")
+
+
+class FollowView(LoginRequiredMixin, View):
+    """POST only: follow or unfollow a user, then go back where the click came from."""
+
+    http_method_names = ["post"]
+    follow = True
+
+    def post(self, request, username):
+        target = get_object_or_404(User.objects.active(), username=username)
+        if self.follow:
+            try:
+                services.follow_user(follower=request.user, followed=target)
+            except ValidationError as error:
+                messages.error(request, error.messages[0])
+            else:
+                messages.success(request, _("You are following %(username)s!") % {"username": target.username})
+        else:
+            services.unfollow_user(follower=request.user, followed=target)
+            messages.info(request, _("You are not following %(username)s.") % {"username": target.username})
+        return redirect(self._back(request, target))
+
+    @staticmethod
+    def _back(request, target):
+        nxt = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(nxt, {request.get_host()}, require_https=request.is_secure()):
+            return nxt
+        return target.get_absolute_url()
+
+
+class FollowListView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
+    """A user's followers or the users they follow, most recent first."""
+
+    template_name = "accounts/follow_list.html"
+    context_object_name = "people"
+    paginate_by = settings.POSTS_PER_PAGE
+    relation = "followers"
+
+    def get_queryset(self):
+        self.owner = get_object_or_404(User.objects.active(), username=self.kwargs["username"])
+        return User.objects.related_to(self.owner, self.relation).with_follow_state(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "owner": self.owner, "relation": self.relation}
+
+
+class UserPopupView(LoginRequiredMixin, DetailView):
+    """The hover card's HTML fragment (avatar, about me, counts, follow button)."""
+
+    template_name = "accounts/popup.html"
+    context_object_name = "person"
+    slug_field = slug_url_kwarg = "username"
+
+    def get_queryset(self):
+        return User.objects.active().with_counts().with_follow_state(self.request.user)
+
+
+@cache_control(max_age=60 * 60 * 24 * 30, public=True)
+def identicon(request, seed):
+    """Serve the local identicon SVG for a seed (see accounts/avatars.py)."""
+    try:
+        size = min(max(int(request.GET.get("s", 80)), 16), 512)
+    except ValueError:
+        size = 80
+    return HttpResponse(identicon_svg(seed, size), content_type="image/svg+xml")

@@ -1,0 +1,34 @@
+"""Error pages and JSON error bodies that any app can use.
+
+A 4xx page renders with the request's context (the navbar knows the user); a 5xx page
+renders with a bare context, so it never queries the database or the session it may be
+failing on.
+"""
+
+from http import HTTPStatus
+
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+
+def render_error_page(request, status: int, **context) -> HttpResponse:
+    """Render templates/errors/<status>.html; 5xx pages without touching the database."""
+    body = render_to_string(
+        f"errors/{status}.html", {"status": status, **context}, request=request if status < 500 else None
+    )
+    response = HttpResponse(body, status=status)
+    response["Cache-Control"] = "no-store"
+    if status == 503:
+        response["Retry-After"] = "30"
+    return response
+
+
+def json_error(status: int, message: str = "", **headers) -> JsonResponse:
+    """Return microblog's error shape: {"error": <reason phrase>, "message": ...}."""
+    payload = {"error": HTTPStatus(status).phrase}
+    if message:
+        payload["message"] = message
+    response = JsonResponse(payload, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response

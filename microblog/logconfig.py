@@ -1,0 +1,58 @@
+"""Build Django's LOGGING dict: one place for every mode's handlers and formats."""
+
+from pythonjsonlogger.core import RESERVED_ATTRS
+
+
+def build_logging(*, level: str, log_format: str, log_file: str = "", mail_admins: bool = False) -> dict:
+    """Return a dictConfig for the console (text or JSON lines), a file and admin email."""
+    handlers = {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if log_format == "json" else "text",
+            "filters": ["request_id"],
+        },
+    }
+    if log_file:
+        handlers["file"] = {
+            "class": "logging.handlers.RotatingFileHandler",
+            "filename": log_file,
+            "maxBytes": 10 * 1024 * 1024,
+            "backupCount": 5,
+            "formatter": "json" if log_format == "json" else "text",
+            "filters": ["request_id"],
+        }
+    if mail_admins:
+        # The tutorial's SMTPHandler: errors by email, never in DEBUG.
+        handlers["mail_admins"] = {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "request_id"],
+        }
+    root_handlers = list(handlers)
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {"()": "microblog.middleware.RequestIdFilter"},
+            "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        },
+        "formatters": {
+            "text": {"format": "{asctime} {levelname} [{request_id}] {name}: {message}", "style": "{"},
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "{asctime}{levelname}{name}{message}{request_id}",
+                "style": "{",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+                # Django attaches the request object to its records; it is not JSON.
+                "reserved_attrs": [*RESERVED_ATTRS, "request", "server_time"],
+            },
+        },
+        "handlers": handlers,
+        "root": {"handlers": root_handlers, "level": level},
+        "loggers": {
+            # Propagate to root, so each line is handled once with the request id.
+            "django": {"level": level, "handlers": [], "propagate": True},
+            "django.server": {"level": level, "handlers": [], "propagate": True},
+            "django.db.backends": {"level": "INFO", "propagate": True},
+        },
+    }

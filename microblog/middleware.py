@@ -1,0 +1,88 @@
+"""Project-wide middleware: health check, request ids, database outages."""
+
+import contextvars
+import logging
+import re
+import uuid
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpResponse
+
+from microblog.errors import render_error_page
+
+logger = logging.getLogger(__name__)
+
+_request_id = contextvars.ContextVar("request_id", default="-")
+# Accept a proxy's id only if it is short and plain, so it cannot forge log lines.
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class HealthCheckMiddleware:
+    """Answer /healthz before sessions, users or host checks are touched."""
+
+    path = "/healthz"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path != self.path:
+            return self.get_response(request)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            response = HttpResponse("ok", content_type="text/plain")
+        except DatabaseError:
+            logger.warning("Health check failed: the database does not answer", exc_info=True)
+            response = HttpResponse("database unavailable", status=503, content_type="text/plain")
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class RequestIdMiddleware:
+    """Tag the request, its log lines and its response with one id."""
+
+    header = "X-Request-ID"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get(self.header, "")
+        request.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = _request_id.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request_id.reset(token)
+        response[self.header] = request.request_id
+        return response
+
+
+class RequestIdFilter(logging.Filter):
+    """Give every record a `request_id` attribute.
+
+    Django logs a 4xx/5xx response ("django.request") after the middleware chain has
+    returned, so the id is read from the request attached to the record when present.
+    """
+
+    def filter(self, record):
+        request = getattr(record, "request", None)
+        record.request_id = getattr(request, "request_id", None) or _request_id.get()
+        return True
+
+
+class DatabaseUnavailableMiddleware:
+    """Turn a lost database connection into a friendly 503 page, not a 500 storm."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError):
+            logger.error("Database unavailable", exc_info=exception, extra={"request": request})
+            return render_error_page(request, 503)
+        return None

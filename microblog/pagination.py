@@ -1,0 +1,80 @@
+"""Pagination without COUNT(*): fetch one row past the page to know if there is more."""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger
+
+
+class LookaheadPage:
+    """One page of a lookahead paginator; quacks like Django's Page where templates look."""
+
+    def __init__(self, object_list, number: int, per_page: int, has_next: bool):
+        self.object_list = object_list
+        self.number = number
+        self.per_page = per_page
+        self._has_next = has_next
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+class LookaheadPaginator:
+    """A Paginator for huge tables: never counts, so page N costs one indexed query.
+
+    Out-of-range pages give an empty page (views show an empty state), and garbage in
+    `?page=` means page 1, so pagination input never produces an error page.
+    """
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True):
+        self.object_list = object_list
+        self.per_page = int(per_page)
+
+    def validate_number(self, number) -> int:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger from None
+        if number < 1:
+            raise EmptyPage
+        return number
+
+    def get_page(self, number) -> LookaheadPage:
+        """Return page `number`, or page 1 when `number` is not a positive integer."""
+        try:
+            number = self.validate_number(number)
+        except (PageNotAnInteger, EmptyPage):
+            number = 1
+        return self.page(number)
+
+    def page(self, number) -> LookaheadPage:
+        number = self.validate_number(number)
+        offset = (number - 1) * self.per_page
+        rows = list(self.object_list[offset : offset + self.per_page + 1])
+        return LookaheadPage(rows[: self.per_page], number, self.per_page, len(rows) > self.per_page)
+
+
+class LookaheadPaginationMixin:
+    """For ListViews: paginate with LookaheadPaginator and forgive bad `?page=` values."""
+
+    paginator_class = LookaheadPaginator
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()

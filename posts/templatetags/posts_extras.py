@@ -1,0 +1,40 @@
+"""Template helpers for showing posts: safe links and <time> elements."""
+
+import re
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.utils import formats, timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# Bare http(s) URLs; trailing punctuation stays outside the link.
+_URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]", re.IGNORECASE)
+
+
+@register.filter(is_safe=True)
+def linkify(text):
+    """Escape `text`, then turn bare http(s) URLs into nofollow links."""
+    parts, last = [], 0
+    for match in _URL.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        url = match.group(0)
+        parts.append(format_html('<a href="{}" rel="nofollow noopener" target="_blank">{}</a>', url, url))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(str(part) for part in parts))  # noqa: S308 - every part is escaped
+
+
+@register.simple_tag
+def reltime(value):
+    """Render a <time> with a server-localized relative time that static/js/app.js refines."""
+    if value is None:
+        return ""
+    return format_html(
+        '<time datetime="{}" title="{}" data-relative>{}</time>',
+        value.isoformat(),
+        formats.date_format(timezone.localtime(value), "DATETIME_FORMAT"),
+        naturaltime(value),
+    )

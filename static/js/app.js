@@ -1,0 +1,111 @@
+// Microblog's own behaviour: relative times, user popups, the character counter,
+// confirmations, the language switch and the colour-mode toggle. No inline scripts.
+(function () {
+  "use strict";
+
+  var lang = document.documentElement.lang || "en";
+
+  // --- Relative times: the server renders "3 minutes ago"; we keep it fresh. ---
+  var units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+               ["hour", 3600], ["minute", 60], ["second", 1]];
+  var relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }) : null;
+  var absolute = window.Intl ? new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "short" }) : null;
+
+  function refreshTimes(root) {
+    if (!relative) { return; }
+    (root || document).querySelectorAll("time[data-relative]").forEach(function (el) {
+      var when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when)) { return; }
+      var seconds = Math.round((when - Date.now()) / 1000);
+      for (var i = 0; i < units.length; i++) {
+        if (Math.abs(seconds) >= units[i][1] || units[i][0] === "second") {
+          el.textContent = Math.abs(seconds) < 45 && units[i][0] !== "year"
+            ? relative.format(0, "second")
+            : relative.format(Math.round(seconds / units[i][1]), units[i][0]);
+          break;
+        }
+      }
+      if (absolute) { el.title = absolute.format(when); } // the viewer's own time zone
+    });
+  }
+
+  // --- User popups: load the card once per element, when the pointer rests. ---
+  function setUpPopup(link) {
+    var timer = null, popover = null, loading = false;
+    function show() {
+      if (popover) { popover.show(); return; }
+      if (loading) { return; }
+      loading = true;
+      fetch(link.dataset.popupUrl, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.text(); })
+        .then(function (html) {
+          var content = document.createElement("div");
+          content.innerHTML = html; // our own server-escaped fragment
+          refreshTimes(content);
+          // A DOM node is not sanitized, so the follow form and button keep working.
+          popover = new bootstrap.Popover(link, { content: content, html: true, trigger: "manual", placement: "auto", sanitize: false });
+          popover.show();
+          var tip = document.getElementById(link.getAttribute("aria-describedby"));
+          if (tip) {
+            tip.addEventListener("mouseenter", function () { clearTimeout(timer); });
+            tip.addEventListener("mouseleave", hideSoon);
+          }
+        })
+        .catch(function () { loading = false; });
+    }
+    function hideSoon() {
+      clearTimeout(timer);
+      timer = setTimeout(function () { if (popover) { popover.hide(); } }, 300);
+    }
+    link.addEventListener("mouseenter", function () { clearTimeout(timer); timer = setTimeout(show, 400); });
+    link.addEventListener("mouseleave", hideSoon);
+    link.addEventListener("focus", function () { clearTimeout(timer); timer = setTimeout(show, 400); });
+    link.addEventListener("keydown", function (event) { if (event.key === "Escape" && popover) { popover.hide(); } });
+  }
+
+  // --- Character counter for textareas with data-char-counter. ---
+  function setUpCounter(field) {
+    var output = document.querySelector('[data-char-counter-for="' + field.id + '"]');
+    var max = parseInt(field.getAttribute("maxlength"), 10);
+    if (!output || !max) { return; }
+    function update() {
+      var left = max - field.value.length;
+      output.textContent = window.interpolate
+        ? interpolate(ngettext("%s character left", "%s characters left", left), [left])
+        : left + " / " + max;
+      output.classList.toggle("text-danger", left < 10);
+    }
+    field.addEventListener("input", update);
+    update();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    refreshTimes();
+    setInterval(refreshTimes, 60000);
+    document.querySelectorAll("a.user-popup[data-popup-url]").forEach(setUpPopup);
+    document.querySelectorAll("textarea[data-char-counter]").forEach(setUpCounter);
+
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+      });
+    });
+
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      var fallback = select.form.querySelector("[data-autosubmit-fallback]");
+      if (fallback) { fallback.classList.add("visually-hidden"); }
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+
+    var toggle = document.getElementById("theme-toggle");
+    if (toggle) {
+      toggle.addEventListener("click", function () {
+        var next = document.documentElement.getAttribute("data-bs-theme") === "dark" ? "light" : "dark";
+        document.documentElement.setAttribute("data-bs-theme", next);
+        try { localStorage.setItem("theme", next); } catch (e) { /* private mode */ }
+      });
+    }
+  });
+
+  window.microblog = { refreshTimes: refreshTimes };
+})();
