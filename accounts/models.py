@@ -153,3 +153,33 @@ class Follow(models.Model):
 
     def __str__(self):
         return f"{self.follower_id} -> {self.followed_id}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user_since(self, user, since: float):
+        """Return `user`'s notifications newer than `since` (a Unix time), oldest first."""
+        return self.filter(user=user, timestamp__gt=since).order_by("timestamp", "pk")
+
+
+class Notification(models.Model):
+    """The latest value of one named notification for a user (e.g. unread_message_count)."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="notifications", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=128)
+    payload = models.JSONField(_("payload"), default=dict)
+    # A float Unix time, as the tutorial's clients poll with ?since=<float>.
+    timestamp = models.FloatField(_("timestamp"))
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="notification_once_per_name")]
+        indexes = [
+            # The poll: one user's notifications newer than a timestamp.
+            models.Index(fields=["user", "timestamp"], name="notification_user_since"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} for {self.user_id}"

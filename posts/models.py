@@ -55,3 +55,52 @@ class Post(models.Model):
 
     def get_absolute_url(self):
         return reverse("posts:profile", args=[self.author.username]) + f"#post-{self.pk}"
+
+
+class MessageQuerySet(models.QuerySet):
+    def received_by(self, user):
+        """Return the messages `user` received, newest first, with their senders."""
+        return (
+            self.filter(recipient=user, sender__is_active=True)
+            .select_related("sender")
+            .order_by("-created_at", "-pk")
+        )
+
+    def sent_by(self, user):
+        """Return the messages `user` sent, newest first, with their recipients."""
+        return self.filter(sender=user).select_related("recipient").order_by("-created_at", "-pk")
+
+    def unread_for(self, user):
+        """Return the messages `user` received since they last opened the inbox."""
+        unread = self.filter(recipient=user, sender__is_active=True)
+        if user.last_message_read_time:
+            unread = unread.filter(created_at__gt=user.last_message_read_time)
+        return unread
+
+
+class Message(models.Model):
+    """A private message from one user to another, at most 140 characters."""
+
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="messages_sent", verbose_name=_("sender")
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="messages_received", verbose_name=_("recipient")
+    )
+    body = models.CharField(_("body"), max_length=BODY_MAX_LENGTH)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            # The inbox and the unread count: one recipient's messages, newest first.
+            models.Index(fields=["recipient", "-created_at"], name="message_recipient_created"),
+            # The "Sent" tab.
+            models.Index(fields=["sender", "-created_at"], name="message_sender_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.sender_id} -> {self.recipient_id}: {self.body[:40]}"
