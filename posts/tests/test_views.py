@@ -51,7 +51,9 @@ def test_posting_redirects_back_with_a_message(client, me):
     assert Post.objects.get().body == "Hello, world!"
 
 
-@pytest.mark.parametrize(("body", "error"), [("", "cannot be empty"), ("   ", "cannot be empty"), ("x" * 141, "140")])
+@pytest.mark.parametrize(
+    ("body", "error"), [("", "it cannot be empty"), ("   ", "it cannot be empty"), ("x" * 141, "140")]
+)
 def test_bad_posts_show_a_form_error_and_keep_the_text(client, me, body, error):
     response = client.post(reverse("posts:home"), {"body": body})
 
