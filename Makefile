@@ -16,12 +16,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.installed  ## Serve the site on SQLite at http://127.0.0.1:8000 with demo data.
+run: $(VENV)/.installed  ## Serve the site on SQLite at http://127.0.0.1:8000 with demo data and a task worker.
 	$(BIN)/python manage.py migrate --no-input
 	@if command -v msgfmt >/dev/null && ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
 		$(BIN)/python manage.py compilemessages --ignore=.venv -v0; fi
 	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# The task worker runs beside the web server and stops with it.
+	$(BIN)/python manage.py db_worker --no-reload & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed  ## Run the whole suite (DATABASE_URL=postgres://... for PostgreSQL).
 	@if command -v msgfmt >/dev/null && ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \

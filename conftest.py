@@ -1,6 +1,7 @@
 """Suite-wide fixtures and the rules for database- and browser-specific tests."""
 
 import os
+import socket
 
 import pytest
 from django.conf import settings
@@ -17,6 +18,19 @@ def pytest_runtest_setup(item):
         if os.environ.get("REQUIRE_POSTGRES") == "1":
             pytest.fail(f"REQUIRE_POSTGRES=1 but the suite runs on SQLite ({reason})")
         pytest.skip(reason)
+    if item.get_closest_marker("redis") and not _redis_reachable():
+        reason = "needs Redis on 127.0.0.1:6379"
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"REQUIRE_REDIS=1 but {reason}")
+        pytest.skip(reason)
+
+
+def _redis_reachable() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -23,6 +22,7 @@ from accounts.forms import DeleteAccountForm, LoginForm, ProfileForm, Registrati
 from accounts.models import Notification, User
 from microblog.errors import json_error
 from microblog.pagination import LookaheadPaginationMixin
+from microblog.redirects import safe_next
 
 REMEMBER_ME_AGE = 60 * 60 * 24 * 14  # two weeks
 
@@ -146,14 +146,7 @@ class FollowView(LoginRequiredMixin, View):
         else:
             services.unfollow_user(follower=request.user, followed=target)
             messages.info(request, _("You are not following %(username)s.") % {"username": target.username})
-        return redirect(self._back(request, target))
-
-    @staticmethod
-    def _back(request, target):
-        nxt = request.POST.get("next", "")
-        if url_has_allowed_host_and_scheme(nxt, {request.get_host()}, require_https=request.is_secure()):
-            return nxt
-        return target.get_absolute_url()
+        return redirect(safe_next(request, target.get_absolute_url()))
 
 
 class FollowListView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):

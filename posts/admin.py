@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from posts.models import Message, Post
+from posts import services
+from posts.models import ExportJob, Message, Post
 
 
 @admin.register(Post)
@@ -36,3 +37,50 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("body"))
     def short_body(self, obj):
         return obj.body[:60]
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "state", "progress", "post_count", "created_at", "started_at", "finished_at"]
+    list_select_related = ["user"]
+    list_filter = ["state", "created_at"]
+    search_fields = ["user__username"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    ordering = ["-created_at"]
+    actions = ["retry_failed"]
+    exclude = ["result"]
+    readonly_fields = [
+        "user",
+        "state",
+        "progress",
+        "post_count",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+        "result_expires_at",
+        "language",
+        "site_url",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        # The file can be megabytes; the admin never needs it.
+        return super().get_queryset(request).defer("result")
+
+    @admin.action(description=_("Retry the selected failed exports"))
+    def retry_failed(self, request, queryset):
+        started = skipped = 0
+        for job in queryset.filter(state=ExportJob.State.FAILED).select_related("user"):
+            try:
+                services.retry_export(job=job)
+                started += 1
+            except services.ExportAlreadyRunning:
+                skipped += 1
+        summary = _("%(started)d export(s) restarted, %(skipped)d skipped.")
+        self.message_user(request, summary % {"started": started, "skipped": skipped})

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -102,3 +104,78 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.sender_id} -> {self.recipient_id}: {self.body[:40]}"
+
+
+class ExportJobQuerySet(models.QuerySet):
+    def active(self):
+        """Return the jobs still queued or running."""
+        return self.filter(state__in=[ExportJob.State.QUEUED, ExportJob.State.RUNNING])
+
+    def stale(self, now=None):
+        """Return running jobs whose worker stopped reporting (killed mid-job)."""
+        now = now or timezone.now()
+        return self.filter(state=ExportJob.State.RUNNING, heartbeat_at__lt=now - ExportJob.STALE_AFTER)
+
+    def downloadable_by(self, user, now=None):
+        """Return `user`'s jobs whose file can still be downloaded."""
+        now = now or timezone.now()
+        return self.filter(user=user, result__isnull=False, result_expires_at__gt=now)
+
+
+class ExportJob(models.Model):
+    """One "export my posts" request: its state, progress and resulting file."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    # A running job writes a heartbeat with each progress update (at least every few
+    # seconds); one silent for this long had its worker killed.
+    STALE_AFTER = timedelta(minutes=5)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="export_jobs", verbose_name=_("user")
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    # gzip-compressed JSON, kept in the database so every web node can serve it.
+    result = models.BinaryField(_("file (gzip)"), null=True, blank=True, editable=False)
+    result_expires_at = models.DateTimeField(_("downloadable until"), null=True, blank=True)
+    post_count = models.PositiveIntegerField(_("posts exported"), default=0)
+    # Where and how to address the user from a worker, which has no request.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    site_url = models.URLField(_("site URL"), blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        constraints = [
+            # One export at a time per user, even under concurrent clicks.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(state__in=["queued", "running"]),
+                name="one_active_export_per_user",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="export_progress_max_100"),
+        ]
+        indexes = [models.Index(fields=["state", "created_at"], name="exportjob_state_created")]
+
+    def __str__(self):
+        return f"export {self.pk} of {self.user_id} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in {self.State.QUEUED, self.State.RUNNING}
+
+    @property
+    def download_url(self) -> str:
+        return self.site_url + reverse("posts:export_download", args=[self.pk])

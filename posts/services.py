@@ -1,14 +1,30 @@
 """Writes about posts, shared by views, API, tasks and commands."""
 
+import gzip
+import io
+import logging
+import tempfile
+import time
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import add_notification
+from posts.emails import send_export_email
+from posts.exports import write_posts_json
 from posts.language import detect_language
-from posts.models import Message, Post
+from posts.models import ExportJob, Message, Post
+
+logger = logging.getLogger(__name__)
+
+EMAIL_ATTEMPTS = 3
+EMAIL_RETRY_DELAY = 2  # seconds, times the attempt number
 
 
 @transaction.atomic
@@ -44,3 +60,122 @@ def mark_messages_read(*, user: User) -> None:
     user.last_message_read_time = timezone.now()
     user.save(update_fields=["last_message_read_time"])
     add_notification(user=user, name="unread_message_count", payload=0)
+
+
+class ExportAlreadyRunning(Exception):
+    """The user already has an export queued or running."""
+
+
+@transaction.atomic
+def start_export(*, user: User, language: str = "", site_url: str = "") -> ExportJob:
+    """Create an export job for `user` and queue its task once the row is committed."""
+    try:
+        with transaction.atomic():
+            job = ExportJob.objects.create(user=user, language=language, site_url=site_url)
+    except IntegrityError:
+        raise ExportAlreadyRunning from None
+    _publish_progress(job)
+    # Imported here: tasks import this module to run the job.
+    from posts.tasks import export_posts_task
+
+    transaction.on_commit(lambda: export_posts_task.enqueue(job.pk))
+    return job
+
+
+@transaction.atomic
+def retry_export(*, job: ExportJob) -> ExportJob:
+    """Start a new export for the owner of a failed job."""
+    return start_export(user=job.user, language=job.language, site_url=job.site_url)
+
+
+def run_export(*, job_id: int) -> None:
+    """Do the work of one export job: write the file, keep it, email it, report progress.
+
+    Any failure ends the job "failed" with its reason; it never stays below 100% forever.
+    """
+    fail_stale_exports()  # a worker killed mid-job left these behind
+    updated = ExportJob.objects.filter(pk=job_id, state=ExportJob.State.QUEUED).update(
+        state=ExportJob.State.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    if not updated:
+        logger.warning("Export job %s is not queued any more; skipping it", job_id)
+        return
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        try:
+            _write_export(job)
+        except Exception as error:
+            logger.exception("Export job %s failed", job.pk)
+            _finish(job, ExportJob.State.FAILED, error=_("The export failed: %(reason)s") % {"reason": error})
+            return
+        try:
+            _send_with_retries(job)
+        except Exception as error:
+            logger.exception("Export job %s: the email could not be sent", job.pk)
+            _finish(
+                job,
+                ExportJob.State.FAILED,
+                error=_(
+                    "Your posts were exported but the email could not be sent (%(reason)s). Download the file instead."
+                )
+                % {"reason": error},
+            )
+            return
+        _finish(job, ExportJob.State.DONE)
+
+
+def fail_stale_exports() -> int:
+    """Mark jobs whose worker died mid-run as failed; return how many."""
+    stale = list(ExportJob.objects.stale())
+    for job in stale:
+        reason = _("The export was interrupted (its worker stopped). Please try again.")
+        _finish(job, ExportJob.State.FAILED, error=reason)
+    return len(stale)
+
+
+def _write_export(job: ExportJob) -> None:
+    def on_progress(done: int, total: int) -> None:
+        job.progress = min(99, done * 100 // max(total, 1))
+        job.heartbeat_at = timezone.now()
+        ExportJob.objects.filter(pk=job.pk).update(progress=job.progress, heartbeat_at=job.heartbeat_at)
+        _publish_progress(job)
+
+    # Compressed as it is written: memory holds a batch of rows and the gzip, not the JSON.
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as buffer:
+        with gzip.GzipFile(fileobj=buffer, mode="wb") as compressed:
+            text = io.TextIOWrapper(compressed, encoding="utf-8")
+            job.post_count = write_posts_json(job.user, text, on_progress=on_progress)
+            text.flush()
+            text.detach()
+        buffer.seek(0)
+        job.result = buffer.read()
+    job.result_expires_at = timezone.now() + timedelta(days=settings.EXPORT_DOWNLOAD_DAYS)
+    job.save(update_fields=["post_count", "result", "result_expires_at"])
+
+
+def _send_with_retries(job: ExportJob) -> None:
+    for attempt in range(1, EMAIL_ATTEMPTS + 1):
+        try:
+            send_export_email(user=job.user, json_bytes=gzip.decompress(job.result), download_url=job.download_url)
+            return
+        except Exception:
+            if attempt == EMAIL_ATTEMPTS:
+                raise
+            logger.warning("Export job %s: email attempt %s failed, retrying", job.pk, attempt, exc_info=True)
+            time.sleep(EMAIL_RETRY_DELAY * attempt)
+
+
+def _finish(job: ExportJob, state: str, error: str = "") -> None:
+    job.state, job.error, job.finished_at = state, error, timezone.now()
+    if state == ExportJob.State.DONE:
+        job.progress = 100
+    job.save(update_fields=["state", "error", "finished_at", "progress"])
+    _publish_progress(job)
+
+
+def _publish_progress(job: ExportJob) -> None:
+    """Tell the user's open tabs where the export is (the navbar progress bar)."""
+    data = {"job_id": job.pk, "state": job.state, "progress": job.progress, "error": job.error}
+    if job.state == ExportJob.State.DONE:
+        data["download_url"] = reverse("posts:export_download", args=[job.pk])
+    add_notification(user=job.user, name="task_progress", payload=data)

@@ -11,5 +11,7 @@ urlpatterns = [
     path("post/<int:pk>/delete/", views.DeletePostView.as_view(), name="delete"),
     path("send_message/<str:username>/", views.SendMessageView.as_view(), name="send_message"),
     path("messages/", views.InboxView.as_view(), name="messages"),
+    path("export_posts/", views.ExportPostsView.as_view(), name="export_posts"),
+    path("export_posts/<int:pk>/download/", views.ExportDownloadView.as_view(), name="export_download"),
     path("messages/sent/", views.InboxView.as_view(box="sent"), name="messages_sent"),
 ]

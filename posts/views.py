@@ -1,10 +1,13 @@
+import gzip
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView
@@ -12,9 +15,10 @@ from django.views.generic.edit import FormMixin
 
 from accounts.models import User
 from microblog.pagination import LookaheadPaginationMixin
+from microblog.redirects import safe_next
 from posts import services
 from posts.forms import MessageForm, PostForm
-from posts.models import Message, Post
+from posts.models import ExportJob, Message, Post
 
 
 class PostListView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
@@ -136,3 +140,36 @@ class InboxView(PostListView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "box": self.box, "last_read": getattr(self, "last_read", None)}
+
+
+class ExportPostsView(LoginRequiredMixin, View):
+    """POST only: start exporting the user's posts in the background."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        try:
+            services.start_export(
+                user=request.user,
+                language=translation.get_language() or "",
+                site_url=request.build_absolute_uri("/").rstrip("/"),
+            )
+        except services.ExportAlreadyRunning:
+            messages.warning(request, _("An export is already in progress. Wait for it to finish."))
+        else:
+            messages.info(
+                request,
+                _("Your posts are being exported. Follow the progress in the menu bar; we will email you the file."),
+            )
+        return redirect(safe_next(request, reverse("posts:profile", args=[request.user.username])))
+
+
+class ExportDownloadView(LoginRequiredMixin, View):
+    """Download a finished export: only its owner, only until it expires."""
+
+    def get(self, request, pk):
+        job = get_object_or_404(ExportJob.objects.downloadable_by(request.user), pk=pk)
+        response = HttpResponse(gzip.decompress(job.result), content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="posts.json"'
+        response["Cache-Control"] = "private, no-store"
+        return response
