@@ -9,4 +9,5 @@ urlpatterns = [
     path("explore/", views.ExploreView.as_view(), name="explore"),
     path("user/<str:username>/", views.ProfileView.as_view(), name="profile"),
     path("post/<int:pk>/delete/", views.DeletePostView.as_view(), name="delete"),
+    path("translate/", views.TranslateView.as_view(), name="translate"),
 ]
