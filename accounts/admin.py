@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Follow, User
+from accounts.models import Follow, Notification, User
 
 
 @admin.register(User)
@@ -55,3 +55,21 @@ class FollowAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     search_fields = ["follower__username", "followed__username"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: notifications are written by the site, never by hand."""
+
+    list_display = ["user", "name", "timestamp"]
+    list_select_related = ["user"]
+    list_filter = ["name"]
+    search_fields = ["user__username", "name"]
+    raw_id_fields = ["user"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

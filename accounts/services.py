@@ -1,10 +1,12 @@
 """Writes about people and their relationships, shared by views, API and commands."""
 
+import time
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Follow, User
+from accounts.models import Follow, Notification, User
 
 
 @transaction.atomic
@@ -32,3 +34,12 @@ def unfollow_user(*, follower: User, followed: User) -> bool:
 def delete_account(*, user: User) -> None:
     """Delete `user` and, through cascades, their posts, messages, follows and notifications."""
     user.delete()
+
+
+@transaction.atomic
+def add_notification(*, user: User, name: str, payload) -> Notification:
+    """Set `user`'s notification `name` to `payload`, replacing the previous one in place."""
+    notification, _created = Notification.objects.update_or_create(
+        user=user, name=name, defaults={"payload": payload, "timestamp": time.time()}
+    )
+    return notification

@@ -20,5 +20,6 @@ urlpatterns = [
     path("user/<str:username>/popup/", views.UserPopupView.as_view(), name="popup"),
     path("user/<str:username>/followers/", views.FollowListView.as_view(relation="followers"), name="followers"),
     path("user/<str:username>/following/", views.FollowListView.as_view(relation="following"), name="following"),
+    path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("avatar/<str:seed>.svg", views.identicon, name="identicon"),
 ]

@@ -1,3 +1,5 @@
+import math
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -5,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +20,8 @@ from django.views.generic import CreateView, DetailView, FormView, ListView, Upd
 from accounts import services
 from accounts.avatars import identicon_svg
 from accounts.forms import DeleteAccountForm, LoginForm, ProfileForm, RegistrationForm
-from accounts.models import User
+from accounts.models import Notification, User
+from microblog.errors import json_error
 from microblog.pagination import LookaheadPaginationMixin
 
 REMEMBER_ME_AGE = 60 * 60 * 24 * 14  # two weeks
@@ -188,3 +191,27 @@ def identicon(request, seed):
     except ValueError:
         size = 80
     return HttpResponse(identicon_svg(seed, size), content_type="image/svg+xml")
+
+
+class NotificationsView(View):
+    """JSON list of the caller's notifications newer than ?since=<Unix time>, oldest first.
+
+    Polled by every open tab, so it is one indexed query and never writes the session.
+    """
+
+    http_method_names = ["get"]
+
+    def get(self, request):
+        if not request.user.is_authenticated:
+            return json_error(401, _("Sign in to see your notifications."))
+        try:
+            since = float(request.GET.get("since", 0) or 0)
+        except ValueError:
+            since = math.nan
+        if not math.isfinite(since) or since < 0:
+            return json_error(400, _("'since' must be a Unix time in seconds, like 1700000000.5."))
+        rows = Notification.objects.for_user_since(request.user, since).values_list("name", "payload", "timestamp")
+        data = [{"name": name, "data": payload, "timestamp": timestamp} for name, payload, timestamp in rows]
+        response = JsonResponse(data, safe=False)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -2,6 +2,8 @@
 
 from django.core.paginator import EmptyPage, PageNotAnInteger
 
+MAX_OFFSET = 2**31 - 1
+
 
 class LookaheadPage:
     """One page of a lookahead paginator; quacks like Django's Page where templates look."""
@@ -65,6 +67,8 @@ class LookaheadPaginator:
     def page(self, number) -> LookaheadPage:
         number = self.validate_number(number)
         offset = (number - 1) * self.per_page
+        if offset > MAX_OFFSET:  # databases reject huge OFFSETs; nothing lives there anyway
+            return LookaheadPage([], number, self.per_page, has_next=False)
         rows = list(self.object_list[offset : offset + self.per_page + 1])
         return LookaheadPage(rows[: self.per_page], number, self.per_page, len(rows) > self.per_page)
 

@@ -10,4 +10,7 @@ urlpatterns = [
     path("user/<str:username>/", views.ProfileView.as_view(), name="profile"),
     path("post/<int:pk>/delete/", views.DeletePostView.as_view(), name="delete"),
     path("translate/", views.TranslateView.as_view(), name="translate"),
+    path("send_message/<str:username>/", views.SendMessageView.as_view(), name="send_message"),
+    path("messages/", views.InboxView.as_view(), name="messages"),
+    path("messages/sent/", views.InboxView.as_view(box="sent"), name="messages_sent"),
 ]

@@ -11,15 +11,15 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.generic import ListView
+from django.views.generic import FormView, ListView
 from django.views.generic.edit import FormMixin
 
 from accounts.models import User
 from microblog.errors import json_error
 from microblog.pagination import LookaheadPaginationMixin
 from posts import services
-from posts.forms import PostForm, TranslateForm
-from posts.models import Post
+from posts.forms import MessageForm, PostForm, TranslateForm
+from posts.models import Message, Post
 from posts.translation import TranslationError, TranslationTimeout, get_translator
 
 
@@ -91,6 +91,57 @@ class DeletePostView(LoginRequiredMixin, View):
         services.delete_post(post=post)
         messages.success(request, _("Your post has been deleted."))
         return redirect(reverse("posts:profile", args=[request.user.username]))
+
+
+class SendMessageView(LoginRequiredMixin, FormView):
+    """Write a private message to another user, then go back to their profile."""
+
+    form_class = MessageForm
+    template_name = "posts/send_message.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.recipient = get_object_or_404(User.objects.active(), username=kwargs["username"])
+        if self.recipient.pk == request.user.pk:
+            messages.error(request, _("You cannot send a message to yourself."))
+            return redirect("posts:profile", request.user.username)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "recipient": self.recipient}
+
+    def form_valid(self, form):
+        try:
+            services.send_message(sender=self.request.user, recipient=self.recipient, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            form.add_error("body", error.message_dict.get("body", error.messages))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your message has been sent."))
+        return redirect("posts:profile", self.recipient.username)
+
+
+class InboxView(PostListView):
+    """Messages received, newest first; opening it marks them all read."""
+
+    template_name = "posts/messages.html"
+    context_object_name = "messages_list"
+    box = "received"
+
+    def get_queryset(self):
+        if self.box == "sent":
+            return Message.objects.sent_by(self.request.user)
+        return Message.objects.received_by(self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        if self.box == "received":
+            # Read before marking, so this page can still show which ones were new.
+            self.last_read = request.user.last_message_read_time
+            services.mark_messages_read(user=request.user)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "box": self.box, "last_read": getattr(self, "last_read", None)}
 
 
 class JsonLoginRequiredMixin(LoginRequiredMixin):

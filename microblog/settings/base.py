@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "posts.context_processors.translation",
+                "posts.context_processors.unread_messages",
             ],
         },
     },

@@ -1,7 +1,7 @@
 import factory
 
 from accounts.tests.factories import UserFactory
-from posts.models import Post
+from posts.models import Message, Post
 
 
 class PostFactory(factory.django.DjangoModelFactory):
@@ -11,3 +11,12 @@ class PostFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Post
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    sender = factory.SubFactory(UserFactory)
+    recipient = factory.SubFactory(UserFactory)
+    body = factory.Faker("sentence", nb_words=6)
+
+    class Meta:
+        model = Message

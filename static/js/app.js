@@ -107,5 +107,6 @@
     }
   });
 
-  window.microblog = { refreshTimes: refreshTimes };
+  window.microblog = window.microblog || {};
+  window.microblog.refreshTimes = refreshTimes;
 })();

@@ -1,0 +1,219 @@
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import FollowFactory, UserFactory
+from posts.models import Post
+from posts.tests.factories import PostFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def me(client):
+    user = UserFactory(username="me")
+    client.force_login(user)
+    return user
+
+
+@pytest.mark.parametrize("name", ["posts:home", "posts:explore"])
+def test_post_lists_need_a_login(client, name):
+    response = client.get(reverse(name))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_profile_needs_a_login(client):
+    user = UserFactory()
+
+    response = client.get(reverse("posts:profile", args=[user.username]))
+
+    assert response.status_code == 302
+
+
+def test_home_lists_own_and_followed_posts_newest_first(client, me):
+    friend, stranger = UserFactory.create_batch(2)
+    FollowFactory(follower=me, followed=friend)
+    mine = PostFactory(author=me)
+    theirs = PostFactory(author=friend)
+    PostFactory(author=stranger)
+
+    response = client.get(reverse("posts:home"))
+
+    assert list(response.context["posts"]) == [theirs, mine]
+
+
+def test_posting_redirects_back_with_a_message(client, me):
+    response = client.post(reverse("posts:home"), {"body": "Hello, world!"}, follow=True)
+
+    assert response.redirect_chain == [(reverse("posts:home"), 302)]
+    assert "Your post is now live!" in response.content.decode()
+    assert Post.objects.get().body == "Hello, world!"
+
+
+@pytest.mark.parametrize(
+    ("body", "error"), [("", "it cannot be empty"), ("   ", "it cannot be empty"), ("x" * 141, "140")]
+)
+def test_bad_posts_show_a_form_error_and_keep_the_text(client, me, body, error):
+    response = client.post(reverse("posts:home"), {"body": body})
+
+    assert response.status_code == 200
+    assert error in str(response.context["form"].errors["body"])
+    assert Post.objects.count() == 0
+    if body.strip():
+        assert body in response.content.decode()
+
+
+def test_post_bodies_are_escaped(client, me):
+    PostFactory(author=me, body='<script>alert("x")</script>')
+
+    content = client.get(reverse("posts:home")).content.decode()
+
+    assert "<script>alert" not in content
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in content
+
+
+def test_bare_urls_become_nofollow_links(client, me):
+    PostFactory(author=me, body="Read https://example.com/a?b=1&c=2. Now!")
+
+    content = client.get(reverse("posts:home")).content.decode()
+
+    assert (
+        '<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow noopener" target="_blank">'
+        "https://example.com/a?b=1&amp;c=2</a>. Now!" in content
+    )
+
+
+def test_javascript_urls_are_not_linked(client, me):
+    PostFactory(author=me, body="javascript:alert(1) and http://ok.example")
+
+    content = client.get(reverse("posts:home")).content.decode()
+
+    assert 'href="javascript' not in content
+    assert 'href="http://ok.example"' in content
+
+
+def test_posts_show_a_relative_time_element(client, me):
+    PostFactory(author=me)
+
+    content = client.get(reverse("posts:home")).content.decode()
+
+    assert "<time datetime=" in content
+    assert "now" in content or "ago" in content
+
+
+def test_explore_lists_everyone_newest_first(client, me):
+    first, second = PostFactory(), PostFactory()
+
+    response = client.get(reverse("posts:explore"))
+
+    assert list(response.context["posts"]) == [second, first]
+
+
+def test_profile_shows_header_and_only_that_users_posts(client, me):
+    other = UserFactory(about_me="I like <b>bold</b> claims")
+    theirs = PostFactory(author=other)
+    PostFactory(author=me)
+
+    response = client.get(reverse("posts:profile", args=[other.username]))
+
+    assert list(response.context["posts"]) == [theirs]
+    content = response.content.decode()
+    assert "I like &lt;b&gt;bold&lt;/b&gt; claims" in content
+    assert reverse("accounts:follow", args=[other.username]) in content
+
+
+def test_unknown_profile_is_404(client, me):
+    assert client.get(reverse("posts:profile", args=["nobody"])).status_code == 404
+
+
+def test_author_can_delete_own_post(client, me):
+    post = PostFactory(author=me)
+
+    response = client.post(reverse("posts:delete", args=[post.pk]))
+
+    assert response.status_code == 302
+    assert not Post.objects.exists()
+
+
+def test_nobody_can_delete_someone_elses_post(client, me):
+    post = PostFactory()
+
+    response = client.post(reverse("posts:delete", args=[post.pk]))
+
+    assert response.status_code == 404
+    assert Post.objects.filter(pk=post.pk).exists()
+
+
+def test_delete_is_post_only(client, me):
+    post = PostFactory(author=me)
+
+    assert client.get(reverse("posts:delete", args=[post.pk])).status_code == 405
+    assert Post.objects.exists()
+
+
+class TestPagination:
+    @pytest.fixture
+    def many(self, me, settings):
+        return PostFactory.create_batch(30, author=me)
+
+    def test_first_page_links_to_older_posts(self, client, many):
+        response = client.get(reverse("posts:explore"))
+
+        assert len(response.context["posts"]) == 25
+        assert "?page=2" in response.content.decode()
+        assert "Older posts" in response.content.decode()
+
+    def test_last_page_has_the_rest_and_links_back(self, client, many):
+        response = client.get(reverse("posts:explore"), {"page": 2})
+
+        assert len(response.context["posts"]) == 5
+        assert not response.context["page_obj"].has_next()
+        assert "?page=1" in response.content.decode()
+
+    @pytest.mark.parametrize("page", ["abc", "-1", "0", "", "1.5", "99999999999999999999"])
+    def test_garbage_page_numbers_never_fail(self, client, many, page):
+        response = client.get(reverse("posts:explore"), {"page": page})
+
+        assert response.status_code == 200
+
+    def test_a_page_past_the_end_shows_an_empty_state(self, client, many):
+        response = client.get(reverse("posts:explore"), {"page": 9})
+
+        assert response.status_code == 200
+        assert "There is nothing on this page." in response.content.decode()
+        assert "?page=1" in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["posts:home", "posts:explore", "profile"])
+def test_post_lists_run_a_fixed_number_of_queries(client, me, django_assert_max_num_queries, name):
+    friends = UserFactory.create_batch(5)
+    for friend in friends:
+        FollowFactory(follower=me, followed=friend)
+    url = reverse("posts:profile", args=[me.username]) if name == "profile" else reverse(name)
+
+    PostFactory(author=me)
+    with django_assert_max_num_queries(6) as one:
+        client.get(url)
+    for friend in friends:
+        PostFactory.create_batch(5, author=friend)
+    PostFactory.create_batch(20, author=me)
+    with django_assert_max_num_queries(6) as many:
+        client.get(url)
+
+    assert len(many.captured_queries) == len(one.captured_queries)
+
+
+@pytest.mark.parametrize("name", ["posts:home", "posts:explore", "profile"])
+def test_post_lists_never_count_the_posts_table(client, me, django_assert_max_num_queries, name):
+    PostFactory.create_batch(3, author=me)
+    url = reverse("posts:profile", args=[me.username]) if name == "profile" else reverse(name)
+
+    with django_assert_max_num_queries(6) as queries:
+        client.get(url)
+
+    post_counts = [
+        q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper() and 'FROM "posts_post"' in q["sql"]
+    ]
+    # The profile header counts one author's posts in a correlated subquery; never a table-wide COUNT.
+    assert all('"posts_post"."author_id" =' in sql or "U0" in sql for sql in post_counts)

@@ -1,0 +1,50 @@
+// Polls /notifications/ about every 10 seconds while the tab is visible, keeps the
+// unread-messages badge current and hands other notifications to registered handlers:
+//   microblog.notifications.on("task_progress", function (data) { ... });
+(function () {
+  "use strict";
+
+  var nav = document.querySelector("nav[data-notifications-url]");
+  var url = nav && nav.dataset.notificationsUrl;
+  var handlers = {};
+  var since = 0;
+  var timer = null;
+  var INTERVAL = 10000;
+
+  function on(name, handler) { (handlers[name] = handlers[name] || []).push(handler); }
+
+  on("unread_message_count", function (count) {
+    var badge = document.getElementById("message-count");
+    if (!badge) { return; }
+    badge.textContent = count;
+    badge.hidden = !count;
+  });
+
+  function poll() {
+    fetch(url + "?since=" + encodeURIComponent(since), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : []; })
+      .then(function (notifications) {
+        notifications.forEach(function (notification) {
+          since = Math.max(since, notification.timestamp);
+          (handlers[notification.name] || []).forEach(function (handler) { handler(notification.data); });
+        });
+      })
+      .catch(function () { /* offline for a moment: the next poll catches up */ })
+      .then(schedule);
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    if (!document.hidden) { timer = setTimeout(poll, INTERVAL); }
+  }
+
+  window.microblog = window.microblog || {};
+  window.microblog.notifications = { on: on, poll: poll };
+
+  if (url) {
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) { clearTimeout(timer); } else { poll(); }
+    });
+    document.addEventListener("DOMContentLoaded", poll);
+  }
+})();
