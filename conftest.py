@@ -2,9 +2,21 @@
 
 import os
 import socket
+from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+# Debian's browser; Playwright's own downloads are never used.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _on_postgres() -> bool:
@@ -12,7 +24,7 @@ def _on_postgres() -> bool:
 
 
 def pytest_runtest_setup(item):
-    """Skip `postgres` tests on SQLite, or fail them when CI demands PostgreSQL."""
+    """Skip `postgres` and `browser` tests that cannot run here, or fail them when CI demands them."""
     if item.get_closest_marker("postgres") and not _on_postgres():
         reason = "needs PostgreSQL: set DATABASE_URL=postgres://..."
         if os.environ.get("REQUIRE_POSTGRES") == "1":
@@ -22,6 +34,12 @@ def pytest_runtest_setup(item):
         reason = "needs Redis on 127.0.0.1:6379"
         if os.environ.get("REQUIRE_REDIS") == "1":
             pytest.fail(f"REQUIRE_REDIS=1 but {reason}")
+        pytest.skip(reason)
+
+    if item.get_closest_marker("browser") and not CHROMIUM.exists():
+        reason = f"needs Debian's chromium at {CHROMIUM}: apt-get install chromium"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
         pytest.skip(reason)
 
 
@@ -41,3 +59,40 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Launch Debian's chromium once per test process."""
+    # Playwright's sync API runs an event loop in this thread, and Django's ORM refuses
+    # to run beside one unless told the calling code is really synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """Open a tab with its own cookies; relative URLs in goto() go to the live server."""
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def log_in(client, live_server):
+    """Return a function that signs a user in on a page by handing it a session cookie."""
+
+    def sign_in(page, user):
+        client.force_login(user)
+        session = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies([{"name": session.key, "value": session.value, "url": live_server.url}])
+        return page
+
+    return sign_in

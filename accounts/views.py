@@ -21,6 +21,7 @@ from accounts.avatars import identicon_svg
 from accounts.forms import DeleteAccountForm, LoginForm, ProfileForm, RegistrationForm
 from accounts.models import Notification, User
 from microblog.errors import json_error
+from microblog.mixins import JsonLoginRequiredMixin
 from microblog.pagination import LookaheadPaginationMixin
 from microblog.redirects import safe_next
 
@@ -186,7 +187,7 @@ def identicon(request, seed):
     return HttpResponse(identicon_svg(seed, size), content_type="image/svg+xml")
 
 
-class NotificationsView(View):
+class NotificationsView(JsonLoginRequiredMixin, View):
     """JSON list of the caller's notifications newer than ?since=<Unix time>, oldest first.
 
     Polled by every open tab, so it is one indexed query and never writes the session.
@@ -195,8 +196,6 @@ class NotificationsView(View):
     http_method_names = ["get"]
 
     def get(self, request):
-        if not request.user.is_authenticated:
-            return json_error(401, _("Sign in to see your notifications."))
         try:
             since = float(request.GET.get("since", 0) or 0)
         except ValueError:

@@ -33,7 +33,7 @@ def build_logging(*, level: str, log_format: str, log_file: str = "", mail_admin
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {
-            "request_id": {"()": "microblog.middleware.RequestIdFilter"},
+            "request_id": {"()": "microblog.request_id.RequestIdFilter"},
             "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
         },
         "formatters": {

@@ -1,6 +1,5 @@
 """Project-wide middleware: health check, request ids, database outages."""
 
-import contextvars
 import logging
 import re
 import uuid
@@ -9,10 +8,10 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpResponse
 
 from microblog.errors import render_error_page
+from microblog.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
 
-_request_id = contextvars.ContextVar("request_id", default="-")
 # Accept a proxy's id only if it is short and plain, so it cannot forge log lines.
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -50,26 +49,13 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.headers.get(self.header, "")
         request.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        token = _request_id.set(request.request_id)
+        token = current_request_id.set(request.request_id)
         try:
             response = self.get_response(request)
         finally:
-            _request_id.reset(token)
+            current_request_id.reset(token)
         response[self.header] = request.request_id
         return response
-
-
-class RequestIdFilter(logging.Filter):
-    """Give every record a `request_id` attribute.
-
-    Django logs a 4xx/5xx response ("django.request") after the middleware chain has
-    returned, so the id is read from the request attached to the record when present.
-    """
-
-    def filter(self, record):
-        request = getattr(record, "request", None)
-        record.request_id = getattr(request, "request_id", None) or _request_id.get()
-        return True
 
 
 class DatabaseUnavailableMiddleware:

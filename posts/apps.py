@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class PostsConfig(AppConfig):
     name = "posts"
     verbose_name = _("Posts")
+
+    def ready(self):
+        from posts import checks  # noqa: F401 - registers the system checks

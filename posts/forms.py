@@ -1,8 +1,19 @@
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import submit_helper
 from posts.models import BODY_MAX_LENGTH
+
+# Posts and messages are at most 140 characters; the margin covers line breaks sent as
+# "\r\n" and similar slack, while long texts are still never relayed to a paid service.
+TRANSLATE_MAX_LENGTH = BODY_MAX_LENGTH + 60
+
+# ISO 639 codes with an optional region or script: "en", "es", "pt-BR", "zh-Hans".
+language_code = RegexValidator(
+    r"\A[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?\Z", _('Enter a language code such as "en" or "pt-BR".')
+)
 
 
 class PostForm(forms.Form):
@@ -30,3 +41,22 @@ class MessageForm(PostForm):
 
     label = _("Message")
     submit_label = _("Send")
+
+
+class JsonCharField(forms.CharField):
+    """A CharField for JSON input: numbers, lists and objects are refused, not str()-ed."""
+
+    default_error_messages = {"invalid": _("Enter text.")}
+
+    def to_python(self, value):
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class TranslateForm(forms.Form):
+    """The JSON body of POST /translate/: what to translate, from which language, into which."""
+
+    text = JsonCharField(max_length=TRANSLATE_MAX_LENGTH)
+    source_language = JsonCharField(max_length=16, validators=[language_code])
+    dest_language = JsonCharField(max_length=16, validators=[language_code])

@@ -9,6 +9,7 @@ urlpatterns = [
     path("explore/", views.ExploreView.as_view(), name="explore"),
     path("user/<str:username>/", views.ProfileView.as_view(), name="profile"),
     path("post/<int:pk>/delete/", views.DeletePostView.as_view(), name="delete"),
+    path("translate/", views.TranslateView.as_view(), name="translate"),
     path("send_message/<str:username>/", views.SendMessageView.as_view(), name="send_message"),
     path("messages/", views.InboxView.as_view(), name="messages"),
     path("export_posts/", views.ExportPostsView.as_view(), name="export_posts"),

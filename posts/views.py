@@ -1,24 +1,30 @@
 import gzip
+import json
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView
 from django.views.generic.edit import FormMixin
 
 from accounts.models import User
+from microblog.errors import json_error
+from microblog.mixins import JsonLoginRequiredMixin
 from microblog.pagination import LookaheadPaginationMixin
 from microblog.redirects import safe_next
 from posts import services
-from posts.forms import MessageForm, PostForm
+from posts.forms import MessageForm, PostForm, TranslateForm
 from posts.models import ExportJob, Message, Post
+from posts.translation import TranslationError, TranslationTimeout, get_translator
 
 
 class PostListView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
@@ -173,3 +179,40 @@ class ExportDownloadView(LoginRequiredMixin, View):
         response["Content-Disposition"] = 'attachment; filename="posts.json"'
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+class TranslateView(JsonLoginRequiredMixin, View):
+    """POST {text, source_language, dest_language} as JSON; answer {text} translated."""
+
+    http_method_names = ["post"]
+
+    @method_decorator(never_cache)
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        return json_error(405, _("Send the text to translate with POST."), Allow="POST")
+
+    def post(self, request):
+        try:
+            data = json.loads(request.body)
+        except ValueError:  # also covers bodies that are not UTF-8
+            return json_error(400, _("The request body must be JSON."))
+        if not isinstance(data, dict):
+            return json_error(400, _("The request body must be a JSON object."))
+        form = TranslateForm(data)
+        if not form.is_valid():
+            field, errors = next(iter(form.errors.items()))
+            return json_error(400, f"{field}: {errors[0]}")
+        translator = get_translator()
+        if translator is None:
+            return json_error(503, _("Translation is not available on this site."))
+        try:
+            text = translator.translate(
+                form.cleaned_data["text"], form.cleaned_data["source_language"], form.cleaned_data["dest_language"]
+            )
+        except TranslationTimeout:
+            return json_error(504, _("The translation service is too slow right now. Please try again later."))
+        except TranslationError:
+            return json_error(502, _("The translation service is unavailable right now. Please try again later."))
+        return JsonResponse({"text": text})

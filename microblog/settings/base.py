@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "posts.context_processors.translation",
                 "posts.context_processors.unread_messages",
             ],
         },
@@ -167,6 +168,13 @@ EMAIL_SUBJECT_PREFIX = "[Microblog] "
 
 POSTS_PER_PAGE = env.int("POSTS_PER_PAGE", default=25)
 AVATAR_PROVIDER = env.str("AVATAR_PROVIDER", default="local")
+
+# Post translation (posts/translation.py): "libretranslate", "microsoft", "deepl" or empty (off).
+TRANSLATOR = env.str("TRANSLATOR", default="")
+TRANSLATOR_URL = env.str("TRANSLATOR_URL", default="")
+TRANSLATOR_KEY = env.str("TRANSLATOR_KEY", default="")
+TRANSLATOR_REGION = env.str("TRANSLATOR_REGION", default="")
+TRANSLATOR_TIMEOUT = env.float("TRANSLATOR_TIMEOUT", default=5.0)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")

@@ -1,4 +1,4 @@
-"""Template helpers for showing posts: safe links and <time> elements."""
+"""Template helpers for showing posts: safe links, <time> elements and language codes."""
 
 import re
 
@@ -38,3 +38,9 @@ def reltime(value):
         formats.date_format(timezone.localtime(value), "DATETIME_FORMAT"),
         naturaltime(value),
     )
+
+
+@register.filter
+def base_language(code):
+    """Return the language of a code without its region or script: "pt-BR" -> "pt"."""
+    return str(code or "").replace("_", "-").split("-")[0].lower()
