@@ -19,3 +19,9 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def login_identifier(request, credentials) -> str:
+    """Return the login as django-axes should count it: the same account in any case."""
+    login = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(login).strip().lower()

@@ -10,11 +10,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import cache_control
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+from django_ratelimit.decorators import ratelimit
 
 from accounts import services
 from accounts.avatars import identicon_svg
@@ -60,6 +62,12 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
+def _rate(setting_name):
+    """Read a django-ratelimit rate from settings at request time (tests can change it)."""
+    return lambda group, request: getattr(settings, setting_name)
+
+
+@method_decorator(ratelimit(key="ip", rate=_rate("REGISTER_RATE"), method="POST"), name="post")
 class RegisterView(AnonymousRequiredMixin, CreateView):
     """Create an account and sign the new user in at once."""
 
@@ -73,6 +81,7 @@ class RegisterView(AnonymousRequiredMixin, CreateView):
         return redirect(settings.LOGIN_REDIRECT_URL)
 
 
+@method_decorator(ratelimit(key="ip", rate=_rate("PASSWORD_RESET_RATE"), method="POST"), name="post")
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
     email_template_name = "email/password_reset.txt"

@@ -5,10 +5,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from microblog import views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("csp-report/", views.csp_report, name="csp-report"),
     path("", include("accounts.urls")),
     path("", include("posts.urls")),
 ]

@@ -1,6 +1,15 @@
-"""Project-level views: the error handlers named in microblog/urls.py."""
+"""Project-level views: error handlers named in microblog/urls.py, the CSP report sink."""
+
+import json
+import logging
+
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from microblog.errors import render_error_page
+
+logger = logging.getLogger("microblog.security")
 
 
 def bad_request(request, exception=None):
@@ -23,6 +32,29 @@ def server_error(request):
     return render_error_page(request, 500)
 
 
+def rate_limited(request, exception=None):
+    """Render the 429 page when a throttle (registration, password reset) says stop."""
+    return render_error_page(request, 429)
+
+
 def csrf_failure(request, reason=""):
     """Explain a CSRF failure in plain words (the form was stale or cookies are off)."""
     return render_error_page(request, 403, csrf_failure=True)
+
+
+@csrf_exempt
+@require_POST
+def csp_report(request):
+    """Log a Content-Security-Policy violation report sent by a browser."""
+    body = request.body[:4096]  # reports are small; never log an attacker's megabytes
+    try:
+        report = json.loads(body).get("csp-report", {})
+    except (ValueError, AttributeError):
+        return HttpResponse(status=400)
+    logger.warning(
+        "CSP violation: %s blocked %s on %s",
+        report.get("violated-directive"),
+        report.get("blocked-uri"),
+        report.get("document-uri"),
+    )
+    return HttpResponse(status=204)

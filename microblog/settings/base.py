@@ -4,10 +4,12 @@ Each mode module (dev, prod, test) star-imports this one and changes only what
 differs. Every variable read here is listed with its default in the README.
 """
 
+from datetime import timedelta
 from email.utils import getaddresses
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 from microblog.logconfig import build_logging
@@ -36,6 +38,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "csp",
     "accounts",
     "posts",
 ]
@@ -53,8 +57,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "accounts.middleware.LastSeenMiddleware",
     "microblog.middleware.DatabaseUnavailableMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "microblog.urls"
@@ -100,7 +108,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out login is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.UsernameOrEmailBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "posts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -167,6 +179,43 @@ ADMINS = getaddresses(env.list("ADMINS", default=[]))
 EMAIL_SUBJECT_PREFIX = "[Microblog] "
 
 POSTS_PER_PAGE = env.int("POSTS_PER_PAGE", default=25)
+
+# Throttles: on by default; RATELIMIT_ENABLED=false turns every one off (load tests only).
+RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
+# Sign-in failures (django-axes, in the database): per account and, separately, per IP.
+AXES_ENABLED = RATELIMIT_ENABLED
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_USERNAME_CALLABLE = "accounts.backends.login_identifier"
+AXES_VERBOSE = False
+# Registration and password-reset requests (django-ratelimit, on the cache).
+# Without Redis the cache is per process, so each worker counts on its own.
+RATELIMIT_ENABLE = RATELIMIT_ENABLED
+RATELIMIT_VIEW = "microblog.views.rate_limited"
+REGISTER_RATE = env.str("REGISTER_RATE", default="10/h")
+PASSWORD_RESET_RATE = env.str("PASSWORD_RESET_RATE", default="5/h")
+
+# Content-Security-Policy: every script is a static file of ours.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # Bootstrap's and the admin's components set a few inline styles.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "https://www.gravatar.com"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": "/csp-report/",
+    },
+}
 AVATAR_PROVIDER = env.str("AVATAR_PROVIDER", default="local")
 
 # Post translation (posts/translation.py): "libretranslate", "microsoft", "deepl" or empty (off).
