@@ -3,7 +3,10 @@
 import multiprocessing
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Platform hosts (Procfile) give a PORT; everything else binds GUNICORN_BIND.
+bind = os.environ.get("GUNICORN_BIND") or (
+    f"0.0.0.0:{os.environ['PORT']}" if "PORT" in os.environ else "127.0.0.1:8000"
+)
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 # Slow clients are the proxy's problem; a request stuck this long is a bug worth a restart.
