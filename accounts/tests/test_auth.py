@@ -224,6 +224,15 @@ def test_login_ignores_an_offsite_next(client, target):
     assert response["Location"] == HOME
 
 
+def test_a_signed_in_user_sent_to_login_with_next_to_login_goes_home(client):
+    client.force_login(UserFactory())
+
+    response = client.get(f"{LOGIN}?next={LOGIN}")
+
+    assert response.status_code == 302
+    assert response["Location"] == HOME
+
+
 def test_logout_is_post_only(client):
     client.force_login(UserFactory())
 
