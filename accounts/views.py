@@ -1,3 +1,4 @@
+import copy
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -109,11 +110,15 @@ class EditProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
 
     form_class = ProfileForm
     template_name = "accounts/edit_profile.html"
+    # Not "user" (the model's name), which would shadow the signed-in user in templates.
+    context_object_name = "account"
     success_url = reverse_lazy("accounts:edit_profile")
     success_message = gettext_lazy("Your changes have been saved.")
 
     def get_object(self, queryset=None):
-        return self.request.user
+        # A copy: a rejected form writes its values onto the instance, and the page
+        # (navbar, profile link) must keep showing the user as saved.
+        return copy.copy(self.request.user)
 
 
 class DeleteAccountView(LoginRequiredMixin, FormView):

@@ -235,6 +235,18 @@ def test_bad_profile_input_reshows_the_form_with_errors(client, me, data, field,
     assert (me.username, me.about_me) == ("me", "Just me.")
 
 
+def test_a_rejected_edit_does_not_show_the_unsaved_username_as_yours(client, me):
+    response = client.post(EDIT, {"username": "newme", "about_me": "x" * 141})
+
+    assert response.status_code == 200
+    assert response.context["user"].username == "me"
+    assert f'href="{profile("me")}"' in response.content.decode()
+    assert f'href="{profile("newme")}"' not in response.content.decode()
+
+
+# --- Follow and unfollow --------------------------------------------------------------
+
+
 def follow(username):
     return reverse("accounts:follow", args=[username])
 
