@@ -497,6 +497,15 @@ def test_popup_is_a_fragment_with_the_person(client, me, django_assert_max_num_q
     assert reverse("accounts:follow", args=["susan"]) in content
 
 
+def test_popup_follow_button_does_not_send_you_to_the_fragment(client, me):
+    UserFactory(username="susan")
+
+    content = client.get(popup("susan")).content.decode()
+
+    assert f'value="{popup("susan")}"' not in content
+    assert f'name="next" value="{profile("susan")}"' in content
+
+
 def test_your_own_popup_has_no_follow_button(client, me):
     content = client.get(popup("me")).content.decode()
 
