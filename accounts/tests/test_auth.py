@@ -129,6 +129,16 @@ def test_login_by_username_or_email_in_any_case(client, login):
     assert client.session[SESSION_KEY] == str(user.pk)
 
 
+def test_login_by_email_works_when_that_email_is_someone_elses_username(client):
+    UserFactory(username="susan@example.com", email="other@example.com", password="the other one")
+    susan = UserFactory(username="susan", email="susan@example.com")
+
+    response = client.post(LOGIN, {"username": "susan@example.com", "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(susan.pk)
+
+
 def test_login_costs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
     UserFactory(username="susan")
 
