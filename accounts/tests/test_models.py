@@ -1,5 +1,7 @@
 """User, Follow and Notification: the tutorial's model tests, ported, and what we added."""
 
+import math
+import re
 from datetime import timedelta
 
 import pytest
@@ -56,6 +58,18 @@ def test_identicon_is_deterministic_and_differs_between_users():
     assert identicon_svg("abc", 64) == identicon_svg("abc", 64)
     assert identicon_svg("abc", 64) != identicon_svg("abd", 64)
     assert 'width="64"' in identicon_svg("abc", 64)
+
+
+@pytest.mark.parametrize("seed", ["a", "b", "c", "john", "susan"])
+def test_identicon_cells_stay_inside_the_circle_pages_crop_avatars_to(seed):
+    svg = identicon_svg(seed)
+    left, top, width, height = (float(n) for n in re.search(r'viewBox="([^"]+)"', svg).group(1).split())
+    centre_x, centre_y, radius = left + width / 2, top + height / 2, min(width, height) / 2
+
+    for x, y in re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="1" height="1"/>', svg):
+        for corner_x, corner_y in [(0, 0), (1, 0), (0, 1), (1, 1)]:
+            distance = math.hypot(float(x) + corner_x - centre_x, float(y) + corner_y - centre_y)
+            assert distance <= radius
 
 
 def test_follow():
