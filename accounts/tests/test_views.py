@@ -488,7 +488,7 @@ def test_popup_is_a_fragment_with_the_person(client, me, django_assert_max_num_q
     assert response.status_code == 200
     assert "<html" not in content
     assert "<nav" not in content
-    assert susan.avatar_small in content
+    assert susan.avatar_large in content  # shown at 64 px: sharp on high-density screens
     assert f'href="{profile("susan")}"' in content
     assert "Hi, I am Susan." in content
     assert "Last seen" in content
