@@ -35,7 +35,11 @@ def identicon_svg(seed: str, size: int = 80) -> str:
             if digest[2 + row * 3 + col] % 2:
                 for x in {col, 4 - col}:
                     cells.append(f'<rect x="{x + 0.5}" y="{row + 0.5}" width="1" height="1"/>')
+    # The 5x5 grid spans 0.5..5.5; a 7.2-wide box centred on it keeps even its corner
+    # cells inside the circle every page crops avatars to (5 * sqrt(2) < 7.2).
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 6 6" width="{size}" height="{size}">'
-        f'<rect width="6" height="6" fill="#f0f0f0"/><g fill="{escape(colour)}">{"".join(cells)}</g></svg>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-0.6 -0.6 7.2 7.2" width="{size}" height="{size}">'
+        f'<rect x="-0.6" y="-0.6" width="7.2" height="7.2" fill="#f0f0f0"/>'
+        # crispEdges: neighbouring cells meet at fractional pixels, which antialiasing shows as seams.
+        f'<g fill="{escape(colour)}" shape-rendering="crispEdges">{"".join(cells)}</g></svg>'
     )

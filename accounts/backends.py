@@ -11,13 +11,14 @@ class UsernameOrEmailBackend(ModelBackend):
         """Return the user whose username or email is `username` and whose password matches."""
         if username is None or password is None:
             return None
-        user = get_user_model().objects.by_login(username).first()
-        if user is None:
+        # Up to two people match: one by username, another whose email is that text.
+        candidates = list(get_user_model().objects.by_login(username)[:2])
+        if not candidates:
             # Hash anyway so a missing account takes as long as a wrong password.
             get_user_model()().set_password(password)
-            return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
+        for user in candidates:
+            if user.check_password(password) and self.user_can_authenticate(user):
+                return user
         return None
 
 

@@ -1,4 +1,6 @@
+import copy
 import math
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -45,6 +47,12 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        # ?next= pointing back at this page would make Django raise (a 500) for a
+        # signed-in visitor instead of sending them home.
+        url = super().get_redirect_url()
+        return "" if url and urlsplit(url).path == self.request.path else url
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -114,11 +122,15 @@ class EditProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
 
     form_class = ProfileForm
     template_name = "accounts/edit_profile.html"
+    # Not "user" (the model's name), which would shadow the signed-in user in templates.
+    context_object_name = "account"
     success_url = reverse_lazy("accounts:edit_profile")
     success_message = gettext_lazy("Your changes have been saved.")
 
     def get_object(self, queryset=None):
-        return self.request.user
+        # A copy: a rejected form writes its values onto the instance, and the page
+        # (navbar, profile link) must keep showing the user as saved.
+        return copy.copy(self.request.user)
 
 
 class DeleteAccountView(LoginRequiredMixin, FormView):

@@ -192,6 +192,7 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_CALLABLE = "accounts.backends.login_identifier"
 AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True  # failures are what we count; successes are not logged
 # Registration and password-reset requests (django-ratelimit, on the cache).
 # Without Redis the cache is per process, so each worker counts on its own.
 RATELIMIT_ENABLE = RATELIMIT_ENABLED

@@ -42,6 +42,10 @@
           var content = document.createElement("div");
           content.innerHTML = html; // our own server-escaped fragment
           refreshTimes(content);
+          // The fragment's forms come back here, not to the fragment's own URL.
+          content.querySelectorAll('input[name="next"]').forEach(function (input) {
+            input.value = window.location.pathname + window.location.search;
+          });
           // A DOM node is not sanitized, so the follow form and button keep working.
           popover = new bootstrap.Popover(link, { content: content, html: true, trigger: "manual", placement: "auto", sanitize: false });
           popover.show();
