@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
@@ -13,8 +14,9 @@ from django.views.generic.edit import FormMixin
 from accounts.models import User
 from microblog.pagination import LookaheadPaginationMixin
 from posts import services
-from posts.forms import PostForm
+from posts.forms import PostForm, SearchForm
 from posts.models import Post
+from posts.search import search_posts, with_highlights
 
 
 class PostListView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
@@ -71,6 +73,27 @@ class ProfileView(PostListView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "profile_user": self.profile_user}
+
+
+class SearchView(PostListView):
+    """Posts matching the navbar search box, best match first, words highlighted."""
+
+    template_name = "posts/search.html"
+
+    def get_queryset(self):
+        self.form = SearchForm(self.request.GET)
+        self.query = self.form.cleaned_data["q"] if self.form.is_valid() else ""
+        return search_posts(self.query)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        with_highlights(context["posts"], self.query)
+        return {
+            **context,
+            "form": self.form,
+            "search_query": self.query,
+            "query_string": urlencode({"q": self.query}),
+        }
 
 
 class DeletePostView(LoginRequiredMixin, View):
