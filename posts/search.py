@@ -119,6 +119,9 @@ class _SearchVector(Expression):
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
         field = SearchVectorField()
         field.set_attributes_from_name(PG_COLUMN)
+        # Known to expressions (which hash fields by model) but not in Post._meta, where
+        # it would be selected and saved on every database.
+        field.model = Post
         # A real column reference, so the alias is relabeled when used in a subquery.
         return Col(query.get_initial_alias(), field, output_field=field)
 

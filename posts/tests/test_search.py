@@ -156,6 +156,15 @@ def test_results_have_their_author_joined(django_assert_num_queries):
         assert [post.author.username for post in search_posts("cafe")]
 
 
+def test_results_can_be_counted_and_nested():
+    post = PostFactory(body="a cafe")
+    PostFactory(body="a library")
+
+    assert search_posts("cafe").count() == 1
+    assert search_posts("cafe").exists()
+    assert list(Post.objects.filter(pk__in=search_posts("cafe").values("pk"))) == [post]
+
+
 @pytest.mark.parametrize("query", HOSTILE_QUERIES)
 def test_hostile_input_never_fails(query):
     PostFactory(body="the cafe next to the library")
