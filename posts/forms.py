@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import submit_helper
 from posts.models import BODY_MAX_LENGTH
+from posts.search import MAX_QUERY_LENGTH
 
 # Posts and messages are at most 140 characters; the margin covers line breaks sent as
 # "\r\n" and similar slack, while long texts are still never relayed to a paid service.
@@ -60,3 +61,16 @@ class TranslateForm(forms.Form):
     text = JsonCharField(max_length=TRANSLATE_MAX_LENGTH)
     source_language = JsonCharField(max_length=16, validators=[language_code])
     dest_language = JsonCharField(max_length=16, validators=[language_code])
+
+
+class SearchQueryField(forms.CharField):
+    """A CharField that drops NUL bytes (PostgreSQL rejects them) before validating."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\x00", "")
+
+
+class SearchForm(forms.Form):
+    """The navbar search box: any text is accepted; search_posts() parses it."""
+
+    q = SearchQueryField(label=_("Search"), required=False, max_length=MAX_QUERY_LENGTH)

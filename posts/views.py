@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -22,8 +23,9 @@ from microblog.mixins import JsonLoginRequiredMixin
 from microblog.pagination import LookaheadPaginationMixin
 from microblog.redirects import safe_next
 from posts import services
-from posts.forms import MessageForm, PostForm, TranslateForm
+from posts.forms import MessageForm, PostForm, SearchForm, TranslateForm
 from posts.models import ExportJob, Message, Post
+from posts.search import search_posts, with_highlights
 from posts.translation import TranslationError, TranslationTimeout, get_translator
 
 
@@ -81,6 +83,27 @@ class ProfileView(PostListView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "profile_user": self.profile_user}
+
+
+class SearchView(PostListView):
+    """Posts matching the navbar search box, best match first, words highlighted."""
+
+    template_name = "posts/search.html"
+
+    def get_queryset(self):
+        self.form = SearchForm(self.request.GET)
+        self.query = self.form.cleaned_data["q"] if self.form.is_valid() else ""
+        return search_posts(self.query)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        with_highlights(context["posts"], self.query)
+        return {
+            **context,
+            "form": self.form,
+            "search_query": self.query,
+            "query_string": urlencode({"q": self.query}),
+        }
 
 
 class DeletePostView(LoginRequiredMixin, View):

@@ -15,15 +15,18 @@ _URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]", re.IGNORECASE)
 
 
 @register.filter(is_safe=True)
-def linkify(text):
-    """Escape `text`, then turn bare http(s) URLs into nofollow links."""
+def linkify(text, *, render=escape):
+    """Escape `text`, then turn bare http(s) URLs into nofollow links.
+
+    `render` turns the text between links into safe HTML; it must escape what it returns.
+    """
     parts, last = [], 0
     for match in _URL.finditer(text):
-        parts.append(escape(text[last : match.start()]))
+        parts.append(render(text[last : match.start()]))
         url = match.group(0)
         parts.append(format_html('<a href="{}" rel="nofollow noopener" target="_blank">{}</a>', url, url))
         last = match.end()
-    parts.append(escape(text[last:]))
+    parts.append(render(text[last:]))
     return mark_safe("".join(str(part) for part in parts))  # noqa: S308 - every part is escaped
 
 

@@ -1,0 +1,187 @@
+"""Full-text search of posts on PostgreSQL or SQLite behind one function, search_posts().
+
+Users type web-search syntax: words (all must match), "quoted phrases", `or` between
+alternatives and `-word` or `-"phrase"` to exclude. The text is parsed here into a small
+structure and re-serialized for each database, so raw input never reaches a query
+language: PostgreSQL gets a cleaned string for websearch_to_tsquery(), SQLite gets FTS5
+phrases built only from letters and digits. Highlights are built from escaped post text.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.db import connection
+from django.db.models import Expression
+from django.db.models.expressions import Col
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
+
+from posts.models import Post, PostQuerySet
+from posts.search_index import PG_COLUMN, PG_CONFIG, SQLITE_TABLE
+from posts.templatetags.posts_extras import linkify
+
+# Longer input is cut: a search box query never needs more, and it bounds the work.
+MAX_QUERY_LENGTH = 256
+MAX_CLAUSES = 16
+
+# A clause: an optional "-", then a "quoted phrase" (an unclosed quote runs to the end)
+# or a bare word up to the next space or quote.
+_CLAUSE = re.compile(r'(?P<negated>-?)(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
+# What both indexes count as a word: runs of letters and digits.
+_WORD = re.compile(r"[^\W_]+")
+
+
+def normalize(word: str) -> str:
+    """Fold case and accents the way both indexes do ("Café" -> "cafe")."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A word or phrase the user typed: its text, its normalized words, excluded or not."""
+
+    text: str
+    terms: tuple[str, ...]
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """Alternatives (`or`), each a list of clauses that must all hold."""
+
+    alternatives: tuple[tuple[Clause, ...], ...]
+
+    def __bool__(self):
+        return bool(self.alternatives)
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """Return the normalized words a result may contain, for highlighting."""
+        return frozenset(
+            term for clauses in self.alternatives for clause in clauses if not clause.negated for term in clause.terms
+        )
+
+    def as_websearch(self) -> str:
+        """Return the query in websearch_to_tsquery syntax, every clause quoted."""
+        return " or ".join(
+            " ".join(f'{"-" if clause.negated else ""}"{clause.text}"' for clause in clauses)
+            for clauses in self.alternatives
+        )
+
+    def as_fts5(self) -> str:
+        """Return the query as an FTS5 expression of quoted phrases and explicit operators."""
+
+        def phrase(clause):
+            # Terms hold only letters and digits; doubling quotes is belt and braces.
+            return '"{}"'.format(" ".join(clause.terms).replace('"', '""'))
+
+        alternatives = []
+        for clauses in self.alternatives:
+            expression = " AND ".join(phrase(clause) for clause in clauses if not clause.negated)
+            for clause in clauses:
+                if clause.negated:
+                    expression = f"({expression}) NOT {phrase(clause)}"
+            alternatives.append(f"({expression})")
+        return " OR ".join(alternatives)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse web-search syntax; drop what cannot match or can only exclude."""
+    text = text.replace("\x00", "")[:MAX_QUERY_LENGTH]
+    alternatives, current, clause_count = [], [], 0
+    for match in _CLAUSE.finditer(text):
+        negated, phrase, word = bool(match["negated"]), match["phrase"], match["word"]
+        if word is not None and not negated and word.lower() == "or" and current:
+            alternatives.append(current)
+            current = []
+            continue
+        source = phrase if phrase is not None else word
+        terms = tuple(normalize(term) for term in _WORD.findall(source))
+        if terms and clause_count < MAX_CLAUSES:
+            current.append(Clause(text=source.strip(), terms=terms, negated=negated))
+            clause_count += 1
+    alternatives.append(current)
+    # An alternative made only of exclusions would match nearly every post: FTS5 cannot
+    # express it and on PostgreSQL no index could serve it.
+    return ParsedQuery(
+        tuple(tuple(clauses) for clauses in alternatives if any(not clause.negated for clause in clauses))
+    )
+
+
+class _SearchVector(Expression):
+    """The posts_post.search_vector column that migration 0003 adds on PostgreSQL."""
+
+    output_field = SearchVectorField()
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        field = SearchVectorField()
+        field.set_attributes_from_name(PG_COLUMN)
+        # Known to expressions (which hash fields by model) but not in Post._meta, where
+        # it would be selected and saved on every database.
+        field.model = Post
+        # A real column reference, so the alias is relabeled when used in a subquery.
+        return Col(query.get_initial_alias(), field, output_field=field)
+
+
+def _search_postgresql(posts: PostQuerySet, parsed: ParsedQuery) -> PostQuerySet:
+    query = SearchQuery(parsed.as_websearch(), config=PG_CONFIG, search_type="websearch")
+    return (
+        posts.alias(search_vector=_SearchVector())
+        .filter(search_vector=query)
+        .annotate(search_rank=SearchRank(_SearchVector(), query))
+    )
+
+
+def _search_sqlite(posts: PostQuerySet, parsed: ParsedQuery) -> PostQuerySet:
+    # The ORM has no model for the FTS5 table, and bm25() only works in the query that
+    # runs MATCH on it, so the table is joined with extra(). bm25 is lower for better
+    # matches: negate it so a higher search_rank means better on both databases.
+    return posts.extra(  # noqa: S610 - fixed SQL; the one user-derived value is a parameter
+        select={"search_rank": f"-bm25({SQLITE_TABLE})"},
+        tables=[SQLITE_TABLE],
+        where=[f"{SQLITE_TABLE}.rowid = posts_post.id", f"{SQLITE_TABLE} MATCH %s"],
+        params=[parsed.as_fts5()],
+    )
+
+
+def search_posts(query: str) -> PostQuerySet:
+    """Return the visible posts matching `query`, best match first, then newest first."""
+    parsed = parse_query(query)
+    posts = Post.objects.for_display()
+    if not parsed:
+        return posts.none()
+    if connection.vendor == "postgresql":
+        posts = _search_postgresql(posts, parsed)
+    elif connection.vendor == "sqlite":
+        posts = _search_sqlite(posts, parsed)
+    else:
+        raise NotImplementedError(f"No full-text search for the {connection.vendor} database.")
+    return posts.order_by("-search_rank", "-created_at", "-pk")
+
+
+def highlight(text: str, query: str | ParsedQuery) -> SafeString:
+    """Return `text` escaped and linkified, with the words `query` looks for in <mark>."""
+    terms = (query if isinstance(query, ParsedQuery) else parse_query(query)).terms
+
+    def render(chunk: str) -> str:
+        parts, last = [], 0
+        for match in _WORD.finditer(chunk):
+            if normalize(match.group()) in terms:
+                parts.append(escape(chunk[last : match.start()]))
+                parts.append(format_html("<mark>{}</mark>", match.group()))
+                last = match.end()
+        parts.append(escape(chunk[last:]))
+        return "".join(parts)
+
+    return linkify(text, render=render)
+
+
+def with_highlights(posts, query: str):
+    """Set `highlighted_body` on each post (as posts/_post.html expects) and return them."""
+    parsed = parse_query(query)
+    for post in posts:
+        post.highlighted_body = highlight(post.body, parsed)
+    return posts
