@@ -61,9 +61,7 @@ class MessageQuerySet(models.QuerySet):
     def received_by(self, user):
         """Return the messages `user` received, newest first, with their senders."""
         return (
-            self.filter(recipient=user, sender__is_active=True)
-            .select_related("sender")
-            .order_by("-created_at", "-pk")
+            self.filter(recipient=user, sender__is_active=True).select_related("sender").order_by("-created_at", "-pk")
         )
 
     def sent_by(self, user):

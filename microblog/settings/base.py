@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
+    "rest_framework",
+    "drf_spectacular",
     "accounts",
     "posts",
 ]
@@ -155,6 +157,47 @@ EMAIL_SUBJECT_PREFIX = "[Microblog] "
 
 POSTS_PER_PAGE = env.int("POSTS_PER_PAGE", default=25)
 AVATAR_PROVIDER = env.str("AVATAR_PROVIDER", default="local")
+
+# Throttles (the REST API): false turns every rate limit off, for load tests only.
+RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
+
+REST_FRAMEWORK = {
+    # Bearer tokens only: no session auth, so the API has no CSRF surface.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "microblog.api.MicroblogPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["microblog.throttling.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "tokens": env.str("API_THROTTLE_TOKENS", default="10/min"),
+        "registrations": env.str("API_THROTTLE_REGISTRATIONS", default="10/hour"),
+        "writes": env.str("API_THROTTLE_WRITES", default="60/min"),
+    },
+    # Reverse proxies in front of the app; 0 trusts no X-Forwarded-For (the client IP is REMOTE_ADDR).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "EXCEPTION_HANDLER": "microblog.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Microblog API",
+    "DESCRIPTION": (
+        "A drop-in for the Flask Mega-Tutorial microblog's API, plus posts, feed and follow. "
+        "Get a token with HTTP Basic at POST /api/tokens, then send `Authorization: Bearer <token>`."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "microblog.api.add_common_error_responses",
+    ],
+}
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
