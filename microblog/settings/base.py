@@ -167,6 +167,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "microblog.negotiation.FirstRendererNegotiation",
     "DEFAULT_PAGINATION_CLASS": "microblog.api.MicroblogPagination",
     "DEFAULT_THROTTLE_CLASSES": ["microblog.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
