@@ -171,12 +171,12 @@ def exception_handler(exc, context):
     if response is None:
         return None  # not an API exception: Django's handler500 answers in JSON under /api/
     if isinstance(exc, exceptions.ValidationError):
-        message = " ".join(_flatten_messages(response.data))
+        payload = error_payload(response.status_code, " ".join(_flatten_messages(response.data)))
+        if isinstance(response.data, dict):
+            payload["errors"] = response.data
     else:
-        message = response.data.get("detail", "") if isinstance(response.data, dict) else ""
-    payload = error_payload(response.status_code, message)
-    if isinstance(exc, exceptions.ValidationError) and isinstance(response.data, dict):
-        payload["errors"] = response.data
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        payload = error_payload(response.status_code, " ".join(_flatten_messages(detail)))
     response.data = payload
     response["Cache-Control"] = "no-store"
     return response
