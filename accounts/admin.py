@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Follow, Notification, User
+from accounts.models import ApiToken, Follow, Notification, User
 
 
 @admin.register(User)
@@ -72,4 +72,22 @@ class NotificationAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """See and revoke (delete) API tokens; they are issued only through POST /api/tokens."""
+
+    list_display = ["user", "created_at", "expires_at"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    # Neither the digest nor the seed is shown: together with SECRET_KEY the seed is the token.
+    fields = ["user", "created_at", "expires_at"]
+    readonly_fields = fields
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    search_fields = ["user__username"]
+
+    def has_add_permission(self, request):
         return False

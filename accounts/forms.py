@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import validate_email_free, validate_username_free
+
 User = get_user_model()
 
 
@@ -18,23 +20,11 @@ def submit_helper(label) -> FormHelper:
 class UniqueIdentityMixin:
     """Friendly field errors for usernames and emails taken in any letter case."""
 
-    def _taken(self, **lookup) -> bool:
-        others = User.objects.filter(**lookup)
-        if self.instance.pk:
-            others = others.exclude(pk=self.instance.pk)
-        return others.exists()
-
     def clean_username(self):
-        username = self.cleaned_data["username"]
-        if self._taken(username__iexact=username):
-            raise forms.ValidationError(_("This username is taken. Please use a different one."))
-        return username
+        return validate_username_free(self.cleaned_data["username"], user=self.instance)
 
     def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if self._taken(email__iexact=email):
-            raise forms.ValidationError(_("An account already uses this email address."))
-        return email
+        return validate_email_free(self.cleaned_data["email"], user=self.instance)
 
 
 class RegistrationForm(UniqueIdentityMixin, UserCreationForm):

@@ -1,3 +1,5 @@
+import hashlib
+import secrets
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -6,6 +8,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.avatars import avatar_url
@@ -183,3 +186,72 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.name} for {self.user_id}"
+
+
+# A token lives an hour; asking again within its last minute gets a fresh one, as in microblog.
+API_TOKEN_LIFETIME = timedelta(hours=1)
+API_TOKEN_REUSE_MARGIN = timedelta(minutes=1)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """Return the tokens that have not expired."""
+        return self.filter(expires_at__gt=now or timezone.now())
+
+    def for_key(self, key: str):
+        """Return the live token whose plaintext is `key`, joined with its user."""
+        return self.live().filter(key_hash=ApiToken.hash_key(key)).select_related("user")
+
+    def reusable_for(self, user, now=None):
+        """Return `user`'s tokens with more than the reuse margin left, longest-lived first."""
+        now = now or timezone.now()
+        return self.filter(user=user).live(now + API_TOKEN_REUSE_MARGIN).order_by("-expires_at")
+
+
+class ApiToken(models.Model):
+    """A Bearer token of the REST API, stored as the SHA-256 digest of its plaintext.
+
+    The plaintext is an HMAC of a random `seed` under SECRET_KEY: a copy of the
+    database alone yields no usable token, yet the server can hand the same token
+    back while it is fresh, as microblog's POST /api/tokens does.
+    """
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    key_hash = models.CharField(_("key digest"), max_length=64, unique=True)
+    seed = models.CharField(_("seed"), max_length=32)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [
+            # POST /api/tokens: the user's longest-lived token, to hand it back while fresh.
+            models.Index(fields=["user", "-expires_at"], name="apitoken_user_expires"),
+        ]
+
+    def __str__(self):
+        return f"API token of {self.user_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @staticmethod
+    def new_seed() -> str:
+        """Return a random seed (128 bits) for a new token."""
+        return secrets.token_hex(16)
+
+    @staticmethod
+    def derive_key(seed: str) -> str:
+        """Return the plaintext token (32 hex characters) for `seed` under SECRET_KEY."""
+        return salted_hmac("accounts.ApiToken", seed, algorithm="sha256").hexdigest()[:32]
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        """Return the SHA-256 hex digest under which a plaintext token is stored."""
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def key(self) -> str | None:
+        """The plaintext of this token, or None if SECRET_KEY changed since it was issued."""
+        key = self.derive_key(self.seed)
+        return key if self.hash_key(key) == self.key_hash else None

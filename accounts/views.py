@@ -10,7 +10,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from accounts import services
 from accounts.avatars import identicon_svg
 from accounts.forms import DeleteAccountForm, LoginForm, ProfileForm, RegistrationForm
 from accounts.models import Notification, User
-from microblog.errors import json_error
+from microblog.errors import is_api_request, json_error
 from microblog.mixins import JsonLoginRequiredMixin
 from microblog.pagination import LookaheadPaginationMixin
 from microblog.redirects import safe_next
@@ -39,6 +39,16 @@ class AnonymousRequiredMixin:
         if request.user.is_authenticated:
             return redirect(settings.LOGIN_REDIRECT_URL)
         return super().dispatch(request, *args, **kwargs)
+
+
+def lockout_response(request, original_response, credentials):
+    """Answer a locked-out sign-in: 429 JSON for the API, the explanatory page elsewhere."""
+    retry_after = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    if is_api_request(request):
+        return json_error(429, _("Too many failed sign-ins. Try again later."), Retry_After=retry_after)
+    response = render(request, "accounts/locked_out.html", status=429)
+    response["Retry-After"] = retry_after
+    return response
 
 
 class LoginView(auth_views.LoginView):

@@ -2,7 +2,7 @@
 
 A 4xx page renders with the request's context (the navbar knows the user); a 5xx page
 renders with a bare context, so it never queries the database or the session it may be
-failing on.
+failing on. Under /api/ every error is JSON in microblog's shape instead of a page.
 """
 
 from http import HTTPStatus
@@ -23,12 +23,26 @@ def render_error_page(request, status: int, **context) -> HttpResponse:
     return response
 
 
-def json_error(status: int, message: str = "", **headers) -> JsonResponse:
+API_PREFIX = "/api/"
+
+
+def is_api_request(request) -> bool:
+    """Return whether `request` is for the REST API, whose errors are JSON."""
+    return request.path_info.startswith(API_PREFIX)
+
+
+def error_payload(status: int, message: str = "") -> dict:
     """Return microblog's error shape: {"error": <reason phrase>, "message": ...}."""
     payload = {"error": HTTPStatus(status).phrase}
     if message:
-        payload["message"] = message
-    response = JsonResponse(payload, status=status)
+        payload["message"] = str(message)
+    return payload
+
+
+def json_error(status: int, message: str = "", **headers) -> JsonResponse:
+    """Return a JSON response in microblog's error shape; `Retry_After=...` sets headers."""
+    response = JsonResponse(error_payload(status, message), status=status)
+    response["Cache-Control"] = "no-store"
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response

@@ -6,8 +6,9 @@ import uuid
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
-from microblog.errors import render_error_page
+from microblog.errors import is_api_request, json_error, render_error_page
 from microblog.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -70,5 +71,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, OperationalError | InterfaceError):
             logger.error("Database unavailable", exc_info=exception, extra={"request": request})
+            if is_api_request(request):
+                return json_error(503, _("The service is temporarily unavailable."), Retry_After="30")
             return render_error_page(request, 503)
         return None

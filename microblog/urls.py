@@ -2,16 +2,38 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularJSONAPIView
 
-from microblog import views
+from accounts import api as accounts_api
+from microblog import api, views
+from posts import api as posts_api
+
+# microblog's API paths: no trailing slashes, so clients written for it work unchanged.
+api_patterns = [
+    path("tokens", accounts_api.TokenView.as_view(), name="tokens"),
+    path("users", accounts_api.UserListView.as_view(), name="users"),
+    path("users/<int:id>", accounts_api.UserDetailView.as_view(), name="user"),
+    path("users/<int:id>/followers", accounts_api.FollowersView.as_view(), name="followers"),
+    path("users/<int:id>/following", accounts_api.FollowingView.as_view(), name="following"),
+    path("users/<int:id>/follow", accounts_api.FollowView.as_view(), name="follow"),
+    path("users/<int:id>/posts", posts_api.UserPostsView.as_view(), name="user_posts"),
+    path("posts", posts_api.ExploreView.as_view(), name="posts"),
+    path("posts/<int:id>", posts_api.PostDetailView.as_view(), name="post"),
+    path("feed", posts_api.FeedView.as_view(), name="feed"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("docs", api.ApiDocsView.as_view(), name="docs"),
+    # Last: any other path under /api/ is a JSON 404 (this also stops APPEND_SLASH redirects).
+    re_path(r"^.*$", api.not_found, name="not_found"),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("csp-report/", views.csp_report, name="csp-report"),
+    path("api/", include((api_patterns, "api"))),
     path("", include("accounts.urls")),
     path("", include("posts.urls")),
 ]

@@ -1,34 +1,47 @@
-"""Project-level views: error handlers named in microblog/urls.py, the CSP report sink."""
+"""Project-level views: the error handlers named in microblog/urls.py, the CSP report sink.
+
+Each error handler answers in JSON under /api/ (API clients cannot read an HTML page)
+and with the site's error page everywhere else.
+"""
 
 import json
 import logging
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from microblog.errors import render_error_page
+from microblog.errors import is_api_request, json_error, render_error_page
 
 logger = logging.getLogger("microblog.security")
 
 
 def bad_request(request, exception=None):
     """Render the 400 page."""
+    if is_api_request(request):
+        return json_error(400, _("The request could not be understood."))
     return render_error_page(request, 400)
 
 
 def permission_denied(request, exception=None):
     """Render the 403 page."""
+    if is_api_request(request):
+        return json_error(403, _("You do not have permission to do this."))
     return render_error_page(request, 403)
 
 
 def page_not_found(request, exception=None):
     """Render the 404 page."""
+    if is_api_request(request):
+        return json_error(404, _("There is nothing at this address."))
     return render_error_page(request, 404)
 
 
 def server_error(request):
     """Render the 500 page (no database, no session: they may be what failed)."""
+    if is_api_request(request):
+        return json_error(500, _("An unexpected error has occurred."))
     return render_error_page(request, 500)
 
 
@@ -39,6 +52,8 @@ def rate_limited(request, exception=None):
 
 def csrf_failure(request, reason=""):
     """Explain a CSRF failure in plain words (the form was stale or cookies are off)."""
+    if is_api_request(request):
+        return json_error(403, _("The request was refused (CSRF check failed)."))
     return render_error_page(request, 403, csrf_failure=True)
 
 

@@ -1,8 +1,11 @@
+import base64
+
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.models import Follow, Notification
+from accounts.services import issue_api_token
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -38,3 +41,14 @@ class NotificationFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Notification
+
+
+def bearer(user) -> dict:
+    """Return request headers carrying a fresh API token of `user`."""
+    return {"Authorization": f"Bearer {issue_api_token(user=user)}"}
+
+
+def basic(login: str, password: str = DEFAULT_PASSWORD) -> dict:
+    """Return request headers carrying HTTP Basic credentials."""
+    credentials = base64.b64encode(f"{login}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {credentials}"}

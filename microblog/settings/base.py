@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
     "accounts",
     "posts",
 ]
@@ -189,7 +191,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_USERNAME_CALLABLE = "accounts.backends.login_identifier"
 AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True  # failures are what we count; successes are not logged
@@ -225,6 +227,45 @@ TRANSLATOR_URL = env.str("TRANSLATOR_URL", default="")
 TRANSLATOR_KEY = env.str("TRANSLATOR_KEY", default="")
 TRANSLATOR_REGION = env.str("TRANSLATOR_REGION", default="")
 TRANSLATOR_TIMEOUT = env.float("TRANSLATOR_TIMEOUT", default=5.0)
+
+REST_FRAMEWORK = {
+    # Bearer tokens only: no session auth, so the API has no CSRF surface.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "microblog.negotiation.FirstRendererNegotiation",
+    "DEFAULT_PAGINATION_CLASS": "microblog.api.MicroblogPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["microblog.throttling.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "tokens": env.str("API_THROTTLE_TOKENS", default="10/min"),
+        "registrations": env.str("API_THROTTLE_REGISTRATIONS", default="10/hour"),
+        "writes": env.str("API_THROTTLE_WRITES", default="60/min"),
+    },
+    # Reverse proxies in front of the app; 0 trusts no X-Forwarded-For (the client IP is REMOTE_ADDR).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "EXCEPTION_HANDLER": "microblog.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Microblog API",
+    "DESCRIPTION": (
+        "A drop-in for the Flask Mega-Tutorial microblog's API, plus posts, feed and follow. "
+        "Get a token with HTTP Basic at POST /api/tokens, then send `Authorization: Bearer <token>`."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "microblog.api.add_common_error_responses",
+    ],
+}
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")

@@ -1,0 +1,292 @@
+"""The users, tokens and follow endpoints of the REST API (microblog-compatible).
+
+Thin views over the same QuerySets and services as the pages; the collection shape,
+errors and throttles come from microblog/api.py. Paths are wired in microblog/urls.py.
+"""
+
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.authentication import PasswordAuthentication
+from accounts.models import User
+from accounts.validators import validate_email_free, validate_username_free
+from microblog.api import error_responses
+from microblog.throttling import (
+    RegistrationRateThrottle,
+    ThrottleBeforeAuthenticationMixin,
+    TokenRateThrottle,
+    WriteRateThrottle,
+)
+
+# ---------------------------------------------------------------------------
+# Serializers
+# ---------------------------------------------------------------------------
+
+UserLinks = inline_serializer(
+    name="UserLinks",
+    fields={
+        "self": serializers.CharField(),
+        "followers": serializers.CharField(),
+        "following": serializers.CharField(),
+        "avatar": serializers.CharField(),
+    },
+)
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """microblog's user: counts and links for everyone, the email only for yourself."""
+
+    about_me = serializers.CharField(read_only=True, allow_null=True, help_text=_("null until the user writes one."))
+    post_count = serializers.IntegerField(read_only=True)
+    follower_count = serializers.IntegerField(read_only=True)
+    following_count = serializers.IntegerField(read_only=True)
+    _links = serializers.SerializerMethodField(method_name="get_links")
+    # Not read-only so the schema marks it optional: it is present on your own record only.
+    email = serializers.EmailField(required=False, help_text=_("Only on the caller's own record."))
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "last_seen",
+            "about_me",
+            "post_count",
+            "follower_count",
+            "following_count",
+            "_links",
+            "email",
+        ]
+        read_only_fields = ["id", "username", "last_seen"]
+
+    @extend_schema_field(UserLinks)
+    def get_links(self, user) -> dict:
+        return {
+            "self": reverse("api:user", args=[user.pk]),
+            "followers": reverse("api:followers", args=[user.pk]),
+            "following": reverse("api:following", args=[user.pk]),
+            "avatar": user.avatar(128),
+        }
+
+    def to_representation(self, user):
+        data = super().to_representation(user)
+        data["about_me"] = data["about_me"] or None
+        request = self.context.get("request")
+        if request is None or request.user.pk != user.pk:
+            del data["email"]
+        return data
+
+
+class ProfileSerializer(serializers.Serializer):
+    """What a user may set about themselves; the checks the registration form makes too."""
+
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    email = serializers.EmailField(max_length=254)
+    about_me = serializers.CharField(max_length=140, required=False, allow_blank=True, allow_null=True)
+
+    def validate_username(self, value):
+        return validate_username_free(value, user=self.instance)
+
+    def validate_email(self, value):
+        return validate_email_free(value, user=self.instance)
+
+    def validate_about_me(self, value):
+        return value or ""
+
+
+class RegistrationSerializer(ProfileSerializer):
+    """A new account: a username, an email and a password Django's validators accept."""
+
+    password = serializers.CharField(max_length=4096, write_only=True, trim_whitespace=False)
+
+    def validate(self, data):
+        candidate = User(username=data["username"], email=data["email"])
+        try:
+            validate_password(data["password"], user=candidate)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"password": list(error.messages)}) from None
+        return data
+
+
+TokenSerializer = inline_serializer(
+    name="Token",
+    fields={"token": serializers.CharField(help_text=_("32 hex characters, valid for one hour."))},
+)
+
+# ---------------------------------------------------------------------------
+# Views
+# ---------------------------------------------------------------------------
+
+
+class TokenView(ThrottleBeforeAuthenticationMixin, APIView):
+    """POST: trade a username (or email) and password for a token; DELETE: revoke it."""
+
+    throttle_classes = [TokenRateThrottle]
+
+    def get_authenticators(self):
+        # self.request is the plain HttpRequest here (None while the schema is generated).
+        if getattr(self.request, "method", None) == "POST":
+            return [PasswordAuthentication()]
+        return super().get_authenticators()
+
+    @extend_schema(
+        operation_id="create_token",
+        summary=_("Get a token"),
+        description=_(
+            "HTTP Basic credentials in, a Bearer token out. The same token is returned while it has more "
+            "than a minute to live; then a new one, valid for an hour."
+        ),
+        request=None,
+        responses={200: TokenSerializer, **error_responses(429)},
+    )
+    def post(self, request):
+        return Response({"token": services.issue_api_token(user=request.user)})
+
+    @extend_schema(
+        operation_id="revoke_token",
+        summary=_("Revoke the token"),
+        request=None,
+        responses={204: OpenApiResponse(description=_("Revoked."))},
+    )
+    def delete(self, request):
+        services.revoke_api_token(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserListView(generics.ListAPIView):
+    """GET: every user, oldest account first; POST: register (no token needed)."""
+
+    serializer_class = UserSerializer
+    throttle_classes = [RegistrationRateThrottle, WriteRateThrottle]
+
+    def get_authenticators(self):
+        if getattr(self.request, "method", None) == "POST":
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return User.objects.active().with_counts().order_by("pk")
+
+    @extend_schema(operation_id="list_users", summary=_("List users"))
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="create_user",
+        summary=_("Register"),
+        request=RegistrationSerializer,
+        responses={201: UserSerializer, **error_responses(400, 415)},
+    )
+    def post(self, request):
+        form = RegistrationSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        user = services.register_user(**form.validated_data)
+        user = self.get_queryset().get(pk=user.pk)
+        data = UserSerializer(user, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": reverse("api:user", args=[user.pk])})
+
+
+class UserDetailView(generics.RetrieveAPIView):
+    """GET: one user; PUT: change your own username, email or about me."""
+
+    serializer_class = UserSerializer
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self):
+        return User.objects.active().with_counts()
+
+    @extend_schema(
+        operation_id="get_user", summary=_("Get a user"), responses={200: UserSerializer, **error_responses(404)}
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="update_user",
+        summary=_("Update yourself"),
+        description=_("Only the fields sent change; another user's id gives 403."),
+        request=ProfileSerializer(partial=True),
+        responses={200: UserSerializer, **error_responses(400, 403, 404, 415)},
+    )
+    def put(self, request, id):
+        if request.user.pk != id:
+            raise PermissionDenied(_("You can only change your own account."))
+        form = ProfileSerializer(instance=request.user, data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        services.update_profile(user=request.user, **form.validated_data)
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+class RelatedUsersView(generics.ListAPIView):
+    """A user's followers or the users they follow, most recent follow first."""
+
+    serializer_class = UserSerializer
+    relation = "followers"
+
+    def get_queryset(self):
+        owner = get_object_or_404(User.objects.active(), pk=self.kwargs["id"])
+        return User.objects.related_to(owner, self.relation).with_counts()
+
+
+_RELATED_RESPONSES = {200: UserSerializer(many=True), **error_responses(404)}
+
+
+class FollowersView(RelatedUsersView):
+    relation = "followers"
+
+    @extend_schema(operation_id="list_followers", summary=_("List a user's followers"), responses=_RELATED_RESPONSES)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class FollowingView(RelatedUsersView):
+    relation = "following"
+
+    @extend_schema(
+        operation_id="list_following", summary=_("List the users a user follows"), responses=_RELATED_RESPONSES
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class FollowView(APIView):
+    """POST: follow a user; DELETE: stop following them. Both are idempotent."""
+
+    def _target(self, id):
+        return get_object_or_404(User.objects.active(), pk=id)
+
+    @extend_schema(
+        operation_id="follow_user",
+        summary=_("Follow a user"),
+        request=None,
+        responses={204: OpenApiResponse(description=_("You follow this user.")), **error_responses(400, 404)},
+    )
+    def post(self, request, id):
+        services.follow_user(follower=request.user, followed=self._target(id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="unfollow_user",
+        summary=_("Unfollow a user"),
+        request=None,
+        responses={204: OpenApiResponse(description=_("You do not follow this user.")), **error_responses(404)},
+    )
+    def delete(self, request, id):
+        services.unfollow_user(follower=request.user, followed=self._target(id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,62 @@
+"""How API requests prove who they are: HTTP Basic for a token, then Bearer tokens.
+
+Kept apart from accounts/api.py because DRF imports authentication classes while
+rest_framework.views itself loads, before any view module can be imported.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BasicAuthentication, TokenAuthentication
+
+from accounts.models import ApiToken
+
+
+class PasswordAuthentication(BasicAuthentication):
+    """HTTP Basic for POST /api/tokens, counted by the same sign-in lockout as the login page.
+
+    django-axes reads the plain HttpRequest; DRF's Request would parse the body and turn
+    a missing JSON content type into a 415 instead of a clean 401.
+    """
+
+    def authenticate_credentials(self, userid, password, request=None):
+        return super().authenticate_credentials(userid, password, getattr(request, "_request", request))
+
+
+class BearerTokenAuthentication(TokenAuthentication):
+    """`Authorization: Bearer <token>` with our hashed, expiring ApiToken (one query)."""
+
+    keyword = "Bearer"
+    model = ApiToken
+
+    def authenticate_credentials(self, key):
+        token = ApiToken.objects.for_key(key).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("This account is disabled."))
+        return token.user, token
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Describe BearerTokenAuthentication in the OpenAPI schema as HTTP bearer auth."""
+
+    target_class = BearerTokenAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": str(_("A token from POST /api/tokens, valid for one hour.")),
+        }
+
+
+class PasswordScheme(OpenApiAuthenticationExtension):
+    """Describe PasswordAuthentication in the OpenAPI schema as HTTP basic auth."""
+
+    target_class = PasswordAuthentication
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "basic"}
