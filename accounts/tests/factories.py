@@ -2,7 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from accounts.models import Follow
+from accounts.models import Follow, Notification
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -18,6 +18,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         model = get_user_model()
         skip_postgeneration_save = True
 
+    class Params:
+        superuser = factory.Trait(is_staff=True, is_superuser=True)
+
 
 class FollowFactory(factory.django.DjangoModelFactory):
     follower = factory.SubFactory(UserFactory)
@@ -25,3 +28,13 @@ class FollowFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Follow
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"notice{n}")
+    payload = factory.LazyFunction(dict)
+    timestamp = factory.LazyFunction(lambda: timezone.now().timestamp())
+
+    class Meta:
+        model = Notification
