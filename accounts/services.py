@@ -74,7 +74,7 @@ def end_sessions(*, user_ids) -> int:
 
     Sessions are not indexed by user, so this reads every unexpired session: fine for a
     moderation action, too slow for a page. Engines that cannot list their sessions
-    (cache, signed cookies) are skipped: the login check above still shuts them out.
+    (cache, signed cookies) are skipped: Django's backend still refuses an inactive user.
     """
     store = import_module(settings.SESSION_ENGINE).SessionStore
     if not hasattr(store, "get_model_class"):
