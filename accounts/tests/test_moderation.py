@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
@@ -121,6 +122,8 @@ def test_superusers_deactivate_and_reactivate_from_the_changelist(superuser_clie
     run_action(superuser_client, "reactivate", [susan])
     susan.refresh_from_db()
     assert susan.is_active
+    history = LogEntry.objects.filter(object_id=str(susan.pk)).order_by("pk")
+    assert [entry.get_change_message() for entry in history] == ["Changed Active."] * 2
 
 
 def test_moderators_cannot_deactivate_staff_or_themselves(moderator_client, moderator):
