@@ -96,3 +96,31 @@ def log_in(client, live_server):
         return page
 
     return sign_in
+
+
+@pytest.fixture
+def superuser_client(client):
+    """A client signed in as a superuser."""
+    from accounts.tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="root", superuser=True))
+    return client
+
+
+@pytest.fixture
+def moderator():
+    """A staff member of the Moderators group (created by accounts' data migration)."""
+    from django.contrib.auth.models import Group
+
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory(username="mod", is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    """A client signed in as a moderator."""
+    client.force_login(moderator)
+    return client

@@ -1,6 +1,6 @@
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -32,6 +32,10 @@ class UserQuerySet(models.QuerySet):
     def by_login(self, login: str):
         """Return the users whose username or email is `login`, ignoring case."""
         return self.filter(Q(username__iexact=login) | Q(email__iexact=login))
+
+    def named(self, username: str):
+        """Return the user called `username`, ignoring case (served by the Lower(username) index)."""
+        return self.alias(username_lower=Lower("username")).filter(username_lower=username.lower())
 
     def with_counts(self):
         """Annotate follower_count, following_count and post_count (one query, no join fan-out)."""
@@ -163,6 +167,10 @@ class NotificationQuerySet(models.QuerySet):
         """Return `user`'s notifications newer than `since` (a Unix time), oldest first."""
         return self.filter(user=user, timestamp__gt=since).order_by("timestamp", "pk")
 
+    def expired(self, before: float):
+        """Return notifications not updated since `before` (a Unix time), except the live ones."""
+        return self.filter(timestamp__lt=before).exclude(name__in=Notification.LIVE_NAMES)
+
 
 class Notification(models.Model):
     """The latest value of one named notification for a user (e.g. unread_message_count)."""
@@ -172,6 +180,9 @@ class Notification(models.Model):
     payload = models.JSONField(_("payload"), default=dict)
     # A float Unix time, as the tutorial's clients poll with ?since=<float>.
     timestamp = models.FloatField(_("timestamp"))
+
+    # State the navbar reads on every page (the unread badge), not an event: never expired.
+    LIVE_NAMES = frozenset({"unread_message_count"})
 
     objects = NotificationQuerySet.as_manager()
 
@@ -186,6 +197,11 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.name} for {self.user_id}"
+
+    @property
+    def updated_at(self) -> datetime:
+        """The timestamp as an aware datetime, for people to read."""
+        return datetime.fromtimestamp(self.timestamp, tz=UTC)
 
 
 # A token lives an hour; asking again within its last minute gets a fresh one, as in microblog.

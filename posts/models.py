@@ -116,6 +116,11 @@ class ExportJobQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(state=ExportJob.State.RUNNING, heartbeat_at__lt=now - ExportJob.STALE_AFTER)
 
+    def finished_before(self, cutoff):
+        """Return done or failed jobs that ended before `cutoff` (their files have expired by then)."""
+        ended = Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, created_at__lt=cutoff)
+        return self.filter(ended, state__in=[ExportJob.State.DONE, ExportJob.State.FAILED])
+
     def downloadable_by(self, user, now=None):
         """Return `user`'s jobs whose file can still be downloaded."""
         now = now or timezone.now()

@@ -133,6 +133,13 @@ def fail_stale_exports() -> int:
     return len(stale)
 
 
+@transaction.atomic
+def delete_finished_exports(*, before) -> int:
+    """Delete done and failed export jobs that ended before `before`; return how many."""
+    deleted, _rows = ExportJob.objects.finished_before(before).delete()
+    return deleted
+
+
 def _write_export(job: ExportJob) -> None:
     def on_progress(done: int, total: int) -> None:
         job.progress = min(99, done * 100 // max(total, 1))

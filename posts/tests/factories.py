@@ -1,7 +1,7 @@
 import factory
 
 from accounts.tests.factories import UserFactory
-from posts.models import Message, Post
+from posts.models import ExportJob, Message, Post
 
 
 class PostFactory(factory.django.DjangoModelFactory):
@@ -20,3 +20,12 @@ class MessageFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Message
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory):
+    user = factory.SubFactory(UserFactory)
+    state = ExportJob.State.DONE
+    progress = 100
+
+    class Meta:
+        model = ExportJob

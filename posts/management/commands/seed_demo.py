@@ -4,7 +4,8 @@ from itertools import islice
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -38,12 +39,20 @@ class Command(BaseCommand):
             if if_empty:
                 self.stdout.write("The database already has users: no demo data added.")
                 return
-            if User.objects.filter(username__in=[demo.username_for(i) for i in range(min(users, 100))]).exists():
+            # Usernames are unique in any case: "Alice" blocks the demo "alice".
+            demo_names = [demo.username_for(i) for i in range(users)]
+            taken = User.objects.alias(name=Lower("username")).filter(name__in=demo_names[:1000])
+            if taken.exists():
                 raise CommandError("Demo users already exist; seed an empty database (or a fresh DATABASE_URL).")
         rng = random.Random(seed)
-        people = self._create_users(users, rng)
-        self._create_follows(people, follows_per_user, rng)
-        self._create_posts(people, posts, days, rng)
+        try:
+            people = self._create_users(users, rng)
+            self._create_follows(people, follows_per_user, rng)
+            self._create_posts(people, posts, days, rng)
+        except IntegrityError as error:
+            raise CommandError(
+                f"The demo data clashes with existing rows ({error}); seed an empty database."
+            ) from error
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {users} users, {posts} posts. "

@@ -1,0 +1,121 @@
+import time
+from datetime import timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from accounts.models import ApiToken, Notification
+from accounts.services import delete_old_notifications
+from posts.models import ExportJob
+from posts.services import delete_finished_exports, fail_stale_exports
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete what the site no longer needs: notifications not updated for N days (never the "
+        "unread-message badge), finished export jobs older than N days, expired sessions and "
+        "expired API tokens; mark export jobs whose worker died as failed. Safe to run from cron "
+        "(e.g. daily); --dry-run only counts."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--notifications-days",
+            type=int,
+            default=30,
+            metavar="DAYS",
+            help="delete notifications not updated for this many days (default 30)",
+        )
+        parser.add_argument(
+            "--jobs-days",
+            type=int,
+            default=7,
+            metavar="DAYS",
+            help="delete done and failed export jobs that ended this many days ago (default 7)",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="report what would be deleted; change nothing")
+
+    def handle(self, *args, notifications_days, jobs_days, dry_run, **options):
+        if notifications_days < 0 or jobs_days < 0:
+            raise CommandError("--notifications-days and --jobs-days must be 0 or more.")
+        now = timezone.now()
+        # (what, what happens to it, how, why it may be skipped)
+        steps = [
+            ("stale export jobs", "marked failed", self._stale_jobs, ""),
+            (
+                f"export jobs finished over {jobs_days} days ago",
+                "deleted",
+                lambda dry: self._jobs(dry, now, jobs_days),
+                "",
+            ),
+            (
+                f"notifications older than {notifications_days} days",
+                "deleted",
+                lambda dry: self._notifications(dry, notifications_days),
+                "",
+            ),
+            (
+                "expired sessions",
+                "deleted",
+                lambda dry: self._sessions(dry, now),
+                f"the {settings.SESSION_ENGINE} engine expires them itself",
+            ),
+            ("expired API tokens", "deleted", lambda dry: self._tokens(dry, now), "this site has no API tokens"),
+        ]
+        for label, verb, step, skip_reason in steps:
+            try:
+                count = step(dry_run)
+            except DatabaseError as error:
+                raise CommandError(f"Cleaning up {label} failed: {error}") from error
+            if count is None:
+                self.stdout.write(f"{label.capitalize()}: skipped ({skip_reason}).")
+            else:
+                self.stdout.write(f"{label.capitalize()}: {count} {'would be ' if dry_run else ''}{verb}.")
+        if dry_run:
+            self.stdout.write(self.style.WARNING("Dry run: nothing was changed."))
+        else:
+            self.stdout.write(self.style.SUCCESS("Cleanup done."))
+
+    def _stale_jobs(self, dry_run):
+        if dry_run:
+            return ExportJob.objects.stale().count()
+        return fail_stale_exports()
+
+    def _jobs(self, dry_run, now, days):
+        cutoff = now - timedelta(days=days)
+        if dry_run:
+            return ExportJob.objects.finished_before(cutoff).count()
+        return delete_finished_exports(before=cutoff)
+
+    def _notifications(self, dry_run, days):
+        # Notification timestamps are Unix times (the polling clients' format).
+        cutoff = time.time() - days * 86400
+        if dry_run:
+            return Notification.objects.expired(cutoff).count()
+        return delete_old_notifications(before=cutoff)
+
+    def _sessions(self, dry_run, now):
+        """Do what `manage.py clearsessions` does, counting the rows."""
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        if not hasattr(store, "get_model_class"):
+            # Cache and cookie sessions expire by themselves; file sessions have no count.
+            if not dry_run:
+                store.clear_expired()
+            return None
+        expired = store.get_model_class().objects.filter(expire_date__lt=now)
+        if dry_run:
+            return expired.count()
+        with transaction.atomic():
+            deleted, _rows = expired.delete()
+        return deleted
+
+    def _tokens(self, dry_run, now):
+        expired = ApiToken.objects.filter(expires_at__lte=now)
+        if dry_run:
+            return expired.count()
+        with transaction.atomic():
+            deleted, _rows = expired.delete()
+        return deleted
