@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from posts import services
 from posts.models import ExportJob, Message, Post
@@ -82,5 +83,11 @@ class ExportJobAdmin(admin.ModelAdmin):
                 started += 1
             except services.ExportAlreadyRunning:
                 skipped += 1
-        summary = _("%(started)d export(s) restarted, %(skipped)d skipped.")
-        self.message_user(request, summary % {"started": started, "skipped": skipped})
+        summary = ngettext("%(count)d export restarted.", "%(count)d exports restarted.", started) % {"count": started}
+        if skipped:
+            summary += " " + ngettext(
+                "%(count)d skipped: its owner already has an export running.",
+                "%(count)d skipped: their owners already have an export running.",
+                skipped,
+            ) % {"count": skipped}
+        self.message_user(request, summary)
