@@ -43,7 +43,8 @@ format: $(VENV)/.installed
 # name files without line numbers, so unrelated edits do not churn the .po files (and merges).
 MESSAGES_FLAGS := --ignore=.venv --ignore=static/vendor --ignore=staticfiles --ignore=tests \
 	--no-obsolete --add-location=file
-LOCALES ?= es
+# Every catalogue under locale/; start a new language with `make messages LOCALES=fr`.
+LOCALES ?= $(notdir $(wildcard locale/*))
 
 messages: $(VENV)/.installed  ## Update locale/<lang>/LC_MESSAGES/django.po and djangojs.po from the source.
 	$(BIN)/python manage.py makemessages $(addprefix -l ,$(LOCALES)) $(MESSAGES_FLAGS)
