@@ -39,5 +39,16 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# One command for contributors and CI, so every catalogue is extracted the same way. Locations
+# name files without line numbers, so unrelated edits do not churn the .po files (and merges).
+MESSAGES_FLAGS := --ignore=.venv --ignore=static/vendor --ignore=staticfiles --ignore=tests \
+	--no-obsolete --add-location=file
+# Every catalogue under locale/; start a new language with `make messages LOCALES=fr`.
+LOCALES ?= $(notdir $(wildcard locale/*))
+
+messages: $(VENV)/.installed  ## Update locale/<lang>/LC_MESSAGES/django.po and djangojs.po from the source.
+	$(BIN)/python manage.py makemessages $(addprefix -l ,$(LOCALES)) $(MESSAGES_FLAGS)
+	$(BIN)/python manage.py makemessages -d djangojs $(addprefix -l ,$(LOCALES)) $(MESSAGES_FLAGS)
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

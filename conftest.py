@@ -1,11 +1,16 @@
-"""Suite-wide fixtures and the rules for database- and browser-specific tests."""
+"""Suite-wide fixtures, compiled catalogues and the rules for database- and browser-specific tests."""
 
 import os
+import shutil
 import socket
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+# What `make messages` and the catalogue checks run (see the `gettext` marker).
+GETTEXT_PROGRAMS = ("msgfmt", "msgmerge", "xgettext", "make")
 
 # Debian's browser; Playwright's own downloads are never used.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -19,12 +24,31 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_configure(config):
+    """Compile catalogues whose .po is newer than their .mo, so plain `pytest` speaks Spanish.
+
+    `make test` compiles them with msgfmt first; this covers a bare pytest run. Only the
+    main process does it (xdist workers start later), and each file is swapped in whole.
+    """
+    if hasattr(config, "workerinput"):
+        return
+    import polib
+
+    for po_path in LOCALE_DIR.glob("*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        partial = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.tmp")
+        polib.pofile(str(po_path)).save_as_mofile(str(partial))
+        os.replace(partial, mo_path)
+
+
 def _on_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 
 def pytest_runtest_setup(item):
-    """Skip `postgres` and `browser` tests that cannot run here, or fail them when CI demands them."""
+    """Skip marked tests (postgres, redis, gettext, browser) that cannot run here, or fail them if CI demands."""
     if item.get_closest_marker("postgres") and not _on_postgres():
         reason = "needs PostgreSQL: set DATABASE_URL=postgres://..."
         if os.environ.get("REQUIRE_POSTGRES") == "1":
@@ -35,6 +59,14 @@ def pytest_runtest_setup(item):
         if os.environ.get("REQUIRE_REDIS") == "1":
             pytest.fail(f"REQUIRE_REDIS=1 but {reason}")
         pytest.skip(reason)
+
+    if item.get_closest_marker("gettext"):
+        missing = [program for program in GETTEXT_PROGRAMS if shutil.which(program) is None]
+        if missing:
+            reason = f"needs GNU gettext and make (missing: {', '.join(missing)}): apt-get install gettext make"
+            if os.environ.get("REQUIRE_GETTEXT") == "1":
+                pytest.fail(f"REQUIRE_GETTEXT=1 but {reason}")
+            pytest.skip(reason)
 
     if item.get_closest_marker("browser") and not CHROMIUM.exists():
         reason = f"needs Debian's chromium at {CHROMIUM}: apt-get install chromium"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin import UserAdmin
 from accounts.models import User
@@ -162,8 +163,14 @@ class ExportJobAdmin(admin.ModelAdmin):
                 started += 1
             except services.ExportAlreadyRunning:
                 skipped += 1
-        summary = _("%(started)d export(s) restarted, %(skipped)d skipped.")
-        self.message_user(request, summary % {"started": started, "skipped": skipped})
+        summary = ngettext("%(count)d export restarted.", "%(count)d exports restarted.", started) % {"count": started}
+        if skipped:
+            summary += " " + ngettext(
+                "%(count)d skipped: its owner already has an export running.",
+                "%(count)d skipped: their owners already have an export running.",
+                skipped,
+            ) % {"count": skipped}
+        self.message_user(request, summary)
 
 
 class RecentPostsFormSet(BaseInlineFormSet):

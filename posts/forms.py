@@ -58,9 +58,9 @@ class JsonCharField(forms.CharField):
 class TranslateForm(forms.Form):
     """The JSON body of POST /translate/: what to translate, from which language, into which."""
 
-    text = JsonCharField(max_length=TRANSLATE_MAX_LENGTH)
-    source_language = JsonCharField(max_length=16, validators=[language_code])
-    dest_language = JsonCharField(max_length=16, validators=[language_code])
+    text = JsonCharField(label=_("text"), max_length=TRANSLATE_MAX_LENGTH)
+    source_language = JsonCharField(label=_("source language"), max_length=16, validators=[language_code])
+    dest_language = JsonCharField(label=_("target language"), max_length=16, validators=[language_code])
 
 
 class SearchQueryField(forms.CharField):

@@ -226,7 +226,7 @@ class TranslateView(JsonLoginRequiredMixin, View):
         form = TranslateForm(data)
         if not form.is_valid():
             field, errors = next(iter(form.errors.items()))
-            return json_error(400, f"{field}: {errors[0]}")
+            return json_error(400, f"{form.fields[field].label}: {errors[0]}")
         translator = get_translator()
         if translator is None:
             return json_error(503, _("Translation is not available on this site."))

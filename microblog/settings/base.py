@@ -135,6 +135,11 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The footer's language choice outlives the browser session.
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+# Off: it would also group page numbers and ids in URLs ("?page=1 000"). Counts opt in
+# with `intcomma`, which groups in the active language's style ("1,234", Spanish "1 234").
+USE_THOUSAND_SEPARATOR = False
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

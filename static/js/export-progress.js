@@ -4,6 +4,8 @@
   "use strict";
 
   var SEEN_KEY = "microblog.export.seen";
+  // "42 %" in Spanish, "42%" in English: the number's format is the locale's, not the catalogue's.
+  var percent = window.Intl ? new Intl.NumberFormat(document.documentElement.lang || "en", { style: "percent" }) : null;
 
   function seen(jobId) {
     try { return localStorage.getItem(SEEN_KEY) === String(jobId); } catch (e) { return false; }
@@ -43,7 +45,7 @@
       item.hidden = false;
       label.textContent = data.state === "queued"
         ? gettext("Export queued, waiting for a worker…")
-        : interpolate(gettext("Exporting posts… %s%%"), [data.progress]);
+        : interpolate(gettext("Exporting posts… %s"), [percent ? percent.format(data.progress / 100) : data.progress + "%"]);
       bar.style.width = data.progress + "%";
       meter.setAttribute("aria-valuenow", data.progress);
       return;

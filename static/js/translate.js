@@ -3,7 +3,8 @@
 (function () {
   "use strict";
 
-  var t = window.gettext || function (text) { return text; };
+  // Named gettext so that makemessages finds the strings below.
+  var gettext = window.gettext || function (text) { return text; };
 
   // Django's CSRF token: the csrftoken cookie, or a form's hidden field as a fallback
   // (a site may make the cookie HttpOnly).
@@ -24,7 +25,7 @@
 
   function translate(button) {
     button.disabled = true;
-    button.textContent = t("Translating…");
+    button.textContent = gettext("Translating…");
     fetch(button.dataset.translateUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -40,12 +41,12 @@
           if (response.ok && typeof data.text === "string") {
             show(button, data.text, { lang: button.dataset.destLanguage });
           } else {
-            show(button, data.message || t("Sorry, the translation failed. Please try again later."), { error: true });
+            show(button, data.message || gettext("Sorry, the translation failed. Please try again later."), { error: true });
           }
         });
       })
       .catch(function () {
-        show(button, t("Could not reach the server. Check your connection and try again."), { error: true });
+        show(button, gettext("Could not reach the server. Check your connection and try again."), { error: true });
       });
   }
 
