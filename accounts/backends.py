@@ -25,4 +25,5 @@ class UsernameOrEmailBackend(ModelBackend):
 def login_identifier(request, credentials) -> str:
     """Return the login as django-axes should count it: the same account in any case."""
     login = (credentials or {}).get("username") or request.POST.get("username", "")
-    return str(login).strip().lower()
+    # axes keeps it in a 255-character column; a longer "login" is no account anyway.
+    return str(login).strip().lower()[:255]
