@@ -112,7 +112,7 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 class _SearchVector(Expression):
-    """The posts_post.search_vector column that migration 0003 adds on PostgreSQL."""
+    """The posts_post.search_vector column that migration 0004 adds on PostgreSQL."""
 
     output_field = SearchVectorField()
 
