@@ -99,6 +99,30 @@ def test_a_failing_message_send_shows_no_message_to_the_recipient(client, monkey
     assert not Message.objects.exists()
 
 
+def test_an_export_that_cannot_be_queued_ends_failed_so_it_can_be_retried(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from posts.tasks import export_posts_task
+
+    user = UserFactory()
+    client.force_login(user)
+
+    def queue_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(type(export_posts_task), "enqueue", queue_down)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("posts:export_posts"))
+
+    job = ExportJob.objects.get(user=user)
+    assert response.status_code == 302
+    assert job.state == ExportJob.State.FAILED
+    assert job.error == "The export could not be started. Please try again later."
+    assert "6379" not in job.error
+    assert not ExportJob.objects.active().filter(user=user).exists()
+
+
 # ---------------------------------------------------------------------------
 # Database down, seen from one request
 # ---------------------------------------------------------------------------
