@@ -11,6 +11,8 @@ from rest_framework.authentication import BasicAuthentication, TokenAuthenticati
 
 from accounts.models import ApiToken
 
+LOGIN_MAX_LENGTH = 254  # an email address; usernames are shorter
+
 
 class PasswordAuthentication(BasicAuthentication):
     """HTTP Basic for POST /api/tokens, counted by the same sign-in lockout as the login page.
@@ -20,6 +22,9 @@ class PasswordAuthentication(BasicAuthentication):
     """
 
     def authenticate_credentials(self, userid, password, request=None):
+        if len(userid) > LOGIN_MAX_LENGTH:
+            # No account has so long a login; django-axes could not even record the attempt.
+            raise exceptions.AuthenticationFailed()
         return super().authenticate_credentials(userid, password, getattr(request, "_request", request))
 
 

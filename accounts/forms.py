@@ -3,8 +3,10 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from accounts.authentication import LOGIN_MAX_LENGTH
 from accounts.validators import validate_email_free, validate_username_free
 
 User = get_user_model()
@@ -52,6 +54,11 @@ class LoginForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Username or email")
+        # Django sets max_length after the field is built, so it is never checked: a longer
+        # login would reach django-axes' 255-character column and fail (a 500 on PostgreSQL).
+        self.fields["username"].max_length = LOGIN_MAX_LENGTH
+        self.fields["username"].widget.attrs["maxlength"] = LOGIN_MAX_LENGTH
+        self.fields["username"].validators.append(MaxLengthValidator(LOGIN_MAX_LENGTH))
         self.helper = submit_helper(_("Sign in"))
 
 

@@ -7,8 +7,13 @@ failing on. Under /api/ every error is JSON in microblog's shape instead of a pa
 
 from http import HTTPStatus
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+# What a lost or refused database connection raises.
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 def render_error_page(request, status: int, **context) -> HttpResponse:
@@ -46,3 +51,10 @@ def json_error(status: int, message: str = "", **headers) -> JsonResponse:
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
+
+
+def database_unavailable(request) -> HttpResponse:
+    """Answer 503 (JSON under /api/, the page elsewhere) when the database cannot be reached."""
+    if is_api_request(request):
+        return json_error(503, _("The service is temporarily unavailable."), Retry_After="30")
+    return render_error_page(request, 503)

@@ -4,11 +4,10 @@ import logging
 import re
 import uuid
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
 
-from microblog.errors import is_api_request, json_error, render_error_page
+from microblog.errors import DATABASE_DOWN, database_unavailable
 from microblog.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -60,7 +59,11 @@ class RequestIdMiddleware:
 
 
 class DatabaseUnavailableMiddleware:
-    """Turn a lost database connection into a friendly 503 page, not a 500 storm."""
+    """Turn a lost database connection in a view into a friendly 503 page, not a 500 storm.
+
+    Failures in middleware (loading the session or the user) never reach a view's
+    process_exception: handler500 (microblog.views.server_error) answers those with 503 too.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -69,9 +72,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, OperationalError | InterfaceError):
+        if isinstance(exception, DATABASE_DOWN):
             logger.error("Database unavailable", exc_info=exception, extra={"request": request})
-            if is_api_request(request):
-                return json_error(503, _("The service is temporarily unavailable."), Retry_After="30")
-            return render_error_page(request, 503)
+            return database_unavailable(request)
         return None

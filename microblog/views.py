@@ -6,20 +6,24 @@ and with the site's error page everywhere else.
 
 import json
 import logging
+import sys
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from microblog.errors import is_api_request, json_error, render_error_page
+from microblog.errors import DATABASE_DOWN, database_unavailable, is_api_request, json_error, render_error_page
 
 logger = logging.getLogger("microblog.security")
 
 
 def bad_request(request, exception=None):
-    """Render the 400 page."""
+    """Render the 400 page (413 JSON under /api/ for a body over DATA_UPLOAD_MAX_MEMORY_SIZE)."""
     if is_api_request(request):
+        if isinstance(exception, RequestDataTooBig):
+            return json_error(413, _("The request body is too large."))
         return json_error(400, _("The request could not be understood."))
     return render_error_page(request, 400)
 
@@ -39,7 +43,13 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    """Render the 500 page (no database, no session: they may be what failed)."""
+    """Render the 500 page (no database, no session: they may be what failed).
+
+    Django calls this while handling the exception, so a lost database met outside
+    any view (in the session or user middleware) still gets the 503 page.
+    """
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
+        return database_unavailable(request)
     if is_api_request(request):
         return json_error(500, _("An unexpected error has occurred."))
     return render_error_page(request, 500)

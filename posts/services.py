@@ -75,11 +75,21 @@ def start_export(*, user: User, language: str = "", site_url: str = "") -> Expor
     except IntegrityError:
         raise ExportAlreadyRunning from None
     _publish_progress(job)
+    transaction.on_commit(lambda: _enqueue_export(job))
+    return job
+
+
+def _enqueue_export(job: ExportJob) -> None:
+    """Queue the job's task; if the queue (Redis) is down, end the job failed so the user can retry."""
     # Imported here: tasks import this module to run the job.
     from posts.tasks import export_posts_task
 
-    transaction.on_commit(lambda: export_posts_task.enqueue(job.pk))
-    return job
+    try:
+        export_posts_task.enqueue(job.pk)
+    except Exception:
+        # The reason (a queue address, say) is for the log, not for the user.
+        logger.exception("Export job %s could not be queued", job.pk)
+        _finish(job, ExportJob.State.FAILED, error=_("The export could not be started. Please try again later."))
 
 
 @transaction.atomic

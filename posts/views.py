@@ -4,7 +4,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -219,6 +219,8 @@ class TranslateView(JsonLoginRequiredMixin, View):
     def post(self, request):
         try:
             data = json.loads(request.body)
+        except RequestDataTooBig:
+            return json_error(413, _("The request body is too large."))
         except ValueError:  # also covers bodies that are not UTF-8
             return json_error(400, _("The request body must be JSON."))
         if not isinstance(data, dict):

@@ -158,7 +158,15 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            # A Redis outage is a logged cache miss, not a 500 on every page (microblog/cache.py).
+            "BACKEND": "microblog.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            # Fail fast: a page must not wait on a Redis that went away.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     # Sessions survive a cache flush and are shared by every web node.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     INSTALLED_APPS += ["django_rq"]
@@ -175,6 +183,21 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_TAGS = {40: "danger"}  # Bootstrap's name for the ERROR level
 
 CSRF_FAILURE_VIEW = "microblog.views.csrf_failure"
+
+# Security headers and cookie flags, spelled out (most are Django's defaults) so that no
+# mode or upgrade weakens them unnoticed; docs/security.md explains each.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Not even the origin leaves the site: profile URLs name people, and nothing we link to needs it.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# The site takes no uploads: a post or a message is 140 characters. Bigger bodies are
+# refused (400) before they are read into memory or parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
 
 # Email: console in dev, locmem in tests, anything smtp:// (or smtp+tls://) in prod.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -204,6 +227,8 @@ AXES_DISABLE_ACCESS_LOG = True  # failures are what we count; successes are not 
 # Without Redis the cache is per process, so each worker counts on its own.
 RATELIMIT_ENABLE = RATELIMIT_ENABLED
 RATELIMIT_VIEW = "microblog.views.rate_limited"
+# If the cache is unreachable, let requests through: sign-in lockout (axes) keeps counting in the database.
+RATELIMIT_FAIL_OPEN = True
 REGISTER_RATE = env.str("REGISTER_RATE", default="10/h")
 PASSWORD_RESET_RATE = env.str("PASSWORD_RESET_RATE", default="5/h")
 
