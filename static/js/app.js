@@ -121,9 +121,13 @@
 
     var toggle = document.getElementById("theme-toggle");
     if (toggle) {
+      // A toggle button: screen readers announce "pressed" while dark mode is on.
+      var isDark = function () { return document.documentElement.getAttribute("data-bs-theme") === "dark"; };
+      toggle.setAttribute("aria-pressed", String(isDark()));
       toggle.addEventListener("click", function () {
-        var next = document.documentElement.getAttribute("data-bs-theme") === "dark" ? "light" : "dark";
+        var next = isDark() ? "light" : "dark";
         document.documentElement.setAttribute("data-bs-theme", next);
+        toggle.setAttribute("aria-pressed", String(next === "dark"));
         try { localStorage.setItem("theme", next); } catch (e) { /* private mode */ }
       });
     }

@@ -65,6 +65,7 @@ def check_page(tab, name, path):
         tab.set_viewport_size(size)
         tab.goto(path)
         save_screenshot(tab, f"{name}-{viewport}")
+    tab.set_viewport_size(VIEWPORTS["desktop"])
     for scheme in ("light", "dark"):
         tab.emulate_media(color_scheme=scheme)
         tab.reload()
