@@ -30,7 +30,9 @@ def community():
         (alice, "Trying the new coffee place on Main Street this morning.", 3),
         (bob, "The light at the harbour tonight was unreal: https://example.com/harbour", 40),
         (carmen, "Hola a todos, hoy hace muy buen tiempo en Madrid.", 200),
-        (bob, "A_very_long_word_that_never_breaks_" * 4, 3000),
+        (bob, "Golden hour over the old bridge, shot on film.", 1500),
+        # A long unbroken link must wrap, not widen the page on a phone.
+        (carmen, "Fotos: https://example.com/galerias/2024/madrid/retiro-al-atardecer-version-completa.jpg", 3000),
         (alice, "Reading about full-text search and coffee chemistry.", 10000),
     ]
     for author, body, minutes in bodies:
@@ -65,6 +67,8 @@ def check_page(tab, name, path):
         tab.set_viewport_size(size)
         tab.goto(path)
         save_screenshot(tab, f"{name}-{viewport}")
+        overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {viewport} size"
     tab.set_viewport_size(VIEWPORTS["desktop"])
     for scheme in ("light", "dark"):
         tab.emulate_media(color_scheme=scheme)
