@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "posts.context_processors.translation",
                 "posts.context_processors.unread_messages",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -209,6 +210,8 @@ ADMINS = getaddresses(env.list("ADMINS", default=[]))
 EMAIL_SUBJECT_PREFIX = "[Microblog] "
 
 POSTS_PER_PAGE = env.int("POSTS_PER_PAGE", default=25)
+# How often open tabs ask /notifications/ for news (message badge, export progress).
+NOTIFICATIONS_POLL_SECONDS = env.float("NOTIFICATIONS_POLL_SECONDS", default=10.0)
 
 # Throttles: on by default; RATELIMIT_ENABLED=false turns every one off (load tests only).
 RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)

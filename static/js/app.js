@@ -48,12 +48,17 @@
           });
           // A DOM node is not sanitized, so the follow form and button keep working.
           popover = new bootstrap.Popover(link, { content: content, html: true, trigger: "manual", placement: "auto", sanitize: false });
-          popover.show();
-          var tip = document.getElementById(link.getAttribute("aria-describedby"));
-          if (tip) {
-            tip.addEventListener("mouseenter", function () { clearTimeout(timer); });
-            tip.addEventListener("mouseleave", hideSoon);
-          }
+          // The pointer may move onto the card (to press Follow) without closing it.
+          link.addEventListener("inserted.bs.popover", function () {
+            var tip = popover.tip;
+            if (tip && !tip.dataset.watched) {
+              tip.dataset.watched = "1";
+              tip.addEventListener("mouseenter", function () { clearTimeout(timer); });
+              tip.addEventListener("mouseleave", hideSoon);
+            }
+          });
+          // The pointer or focus may have left while the card loaded.
+          if (link.matches(":hover") || document.activeElement === link) { popover.show(); }
         })
         .catch(function () { loading = false; });
     }
@@ -64,8 +69,21 @@
     link.addEventListener("mouseenter", function () { clearTimeout(timer); timer = setTimeout(show, 400); });
     link.addEventListener("mouseleave", hideSoon);
     link.addEventListener("focus", function () { clearTimeout(timer); timer = setTimeout(show, 400); });
-    link.addEventListener("keydown", function (event) { if (event.key === "Escape" && popover) { popover.hide(); } });
+    // A card opened by focus goes when focus moves on, unless it moves into the card.
+    link.addEventListener("blur", function (event) {
+      var tip = document.getElementById(link.getAttribute("aria-describedby"));
+      if (!(tip && event.relatedTarget && tip.contains(event.relatedTarget))) { hideSoon(); }
+    });
   }
+
+  // Escape closes any open card, wherever focus or the pointer is (WCAG 1.4.13).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !window.bootstrap) { return; }
+    document.querySelectorAll("a.user-popup[aria-describedby]").forEach(function (link) {
+      var popover = bootstrap.Popover.getInstance(link);
+      if (popover) { popover.hide(); }
+    });
+  });
 
   // --- Character counter for textareas with data-char-counter. ---
   function setUpCounter(field) {
@@ -103,9 +121,13 @@
 
     var toggle = document.getElementById("theme-toggle");
     if (toggle) {
+      // A toggle button: screen readers announce "pressed" while dark mode is on.
+      var isDark = function () { return document.documentElement.getAttribute("data-bs-theme") === "dark"; };
+      toggle.setAttribute("aria-pressed", String(isDark()));
       toggle.addEventListener("click", function () {
-        var next = document.documentElement.getAttribute("data-bs-theme") === "dark" ? "light" : "dark";
+        var next = isDark() ? "light" : "dark";
         document.documentElement.setAttribute("data-bs-theme", next);
+        toggle.setAttribute("aria-pressed", String(next === "dark"));
         try { localStorage.setItem("theme", next); } catch (e) { /* private mode */ }
       });
     }

@@ -4,6 +4,8 @@
   "use strict";
 
   var SEEN_KEY = "microblog.export.seen";
+  var FULL_BAR_MS = 4000;
+  var hideTimer = null;
   // "42 %" in Spanish, "42%" in English: the number's format is the locale's, not the catalogue's.
   var percent = window.Intl ? new Intl.NumberFormat(document.documentElement.lang || "en", { style: "percent" }) : null;
 
@@ -41,6 +43,7 @@
     var label = item.querySelector("[data-export-label]");
     var bar = item.querySelector("[data-export-bar]");
     var meter = item.querySelector("[role=progressbar]");
+    clearTimeout(hideTimer);
     if (data.state === "queued" || data.state === "running") {
       item.hidden = false;
       label.textContent = data.state === "queued"
@@ -54,6 +57,12 @@
     if (seen(data.job_id)) { return; }
     markSeen(data.job_id);
     if (data.state === "done") {
+      // Let the bar be seen full for a moment; the alert below stays.
+      item.hidden = false;
+      label.textContent = interpolate(gettext("Exporting posts… %s"), [percent ? percent.format(1) : "100%"]);
+      bar.style.width = "100%";
+      meter.setAttribute("aria-valuenow", 100);
+      hideTimer = setTimeout(function () { item.hidden = true; }, FULL_BAR_MS);
       alertBox("success", gettext("Your posts have been exported and emailed to you."), data.download_url);
     } else if (data.state === "failed") {
       alertBox("danger", data.error || gettext("The export failed. Please try again."), null);

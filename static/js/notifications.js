@@ -1,4 +1,5 @@
-// Polls /notifications/ about every 10 seconds while the tab is visible, keeps the
+// Polls /notifications/ while the tab is visible (every NOTIFICATIONS_POLL_SECONDS, from
+// the nav's data-poll-interval in milliseconds; 10 s by default), keeps the
 // unread-messages badge current and hands other notifications to registered handlers:
 //   microblog.notifications.on("task_progress", function (data) { ... });
 (function () {
@@ -9,15 +10,18 @@
   var handlers = {};
   var since = 0;
   var timer = null;
-  var INTERVAL = 10000;
+  var INTERVAL = (nav && parseInt(nav.dataset.pollInterval, 10)) || 10000;
 
   function on(name, handler) { (handlers[name] = handlers[name] || []).push(handler); }
 
   on("unread_message_count", function (count) {
-    var badge = document.getElementById("message-count");
-    if (!badge) { return; }
-    badge.textContent = count;
-    badge.hidden = !count;
+    // The navbar's badge, and the phone-size one beside the folded menu.
+    document.querySelectorAll("[data-unread-badge]").forEach(function (badge) {
+      badge.textContent = count;
+      badge.hidden = !count;
+    });
+    // "Messages 2 unread" to a screen reader, plain "Messages" when there are none.
+    document.querySelectorAll("[data-unread-label]").forEach(function (label) { label.hidden = !count; });
   });
 
   function poll() {

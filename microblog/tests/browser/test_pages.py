@@ -1,0 +1,112 @@
+"""Every main page, in light and dark colours: no serious axe-core violation, and a
+screenshot at desktop and phone size in test-artifacts/screenshots/."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.tests.factories import FollowFactory, UserFactory
+from posts.tests.factories import MessageFactory, PostFactory
+
+from .conftest import VIEWPORTS, assert_accessible, save_screenshot
+
+# The live server answers from another thread, so the test's rows must be committed.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def community():
+    """Alice, who follows Bob and Carmen; a few posts and messages with some history."""
+    now = timezone.now()
+    alice = UserFactory(username="alice", about_me="Coffee, trains and long walks by the river.")
+    bob = UserFactory(username="bob", about_me="Photographer. Posts about light and shadows.")
+    carmen = UserFactory(username="carmen", about_me="")
+    FollowFactory(follower=alice, followed=bob)
+    FollowFactory(follower=alice, followed=carmen)
+    FollowFactory(follower=bob, followed=alice)
+    bodies = [
+        (alice, "Trying the new coffee place on Main Street this morning.", 3),
+        (bob, "The light at the harbour tonight was unreal: https://example.com/harbour", 40),
+        (carmen, "Hola a todos, hoy hace muy buen tiempo en Madrid.", 200),
+        (bob, "Golden hour over the old bridge, shot on film.", 1500),
+        # A long unbroken link must wrap, not widen the page on a phone.
+        (carmen, "Fotos: https://example.com/galerias/2024/madrid/retiro-al-atardecer-version-completa.jpg", 3000),
+        (alice, "Reading about full-text search and coffee chemistry.", 10000),
+    ]
+    for author, body, minutes in bodies:
+        PostFactory(
+            author=author,
+            body=body,
+            language="es" if "Hola" in body else "en",
+            created_at=now - timedelta(minutes=minutes),
+        )
+    MessageFactory(sender=bob, recipient=alice, body="Are you coming to the photo walk on Saturday?")
+    MessageFactory(sender=carmen, recipient=alice, body="¡Gracias por seguirme!")
+    return alice
+
+
+# (name, path): what each screenshot is called and where it is.
+SIGNED_IN_PAGES = [
+    ("home", "/"),
+    ("explore", "/explore/"),
+    ("profile-own", "/user/alice/"),
+    ("profile-other", "/user/bob/"),
+    ("followers", "/user/alice/followers/"),
+    ("messages", "/messages/"),
+    ("search", "/search/?q=coffee"),
+    ("edit-profile", "/edit_profile/"),
+]
+ANONYMOUS_PAGES = [("login", "/auth/login/"), ("register", "/auth/register/")]
+
+
+def check_page(tab, name, path):
+    """Photograph the page at both sizes and run axe in light and dark mode."""
+    for viewport, size in VIEWPORTS.items():
+        tab.set_viewport_size(size)
+        tab.goto(path)
+        save_screenshot(tab, f"{name}-{viewport}")
+        overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {viewport} size"
+    tab.set_viewport_size(VIEWPORTS["desktop"])
+    for scheme in ("light", "dark"):
+        tab.emulate_media(color_scheme=scheme)
+        tab.reload()
+        assert tab.locator("html").get_attribute("data-bs-theme") == scheme
+        assert_accessible(tab)
+        if scheme == "dark" and name in ("home", "profile-own"):
+            save_screenshot(tab, f"{name}-desktop-dark")
+
+
+@pytest.mark.parametrize(("name", "path"), SIGNED_IN_PAGES, ids=[name for name, _path in SIGNED_IN_PAGES])
+def test_signed_in_page(name, path, page, log_in, community):
+    log_in(page, community)
+
+    check_page(page, name, path)
+
+
+@pytest.mark.parametrize(("name", "path"), ANONYMOUS_PAGES, ids=[name for name, _path in ANONYMOUS_PAGES])
+def test_anonymous_page(name, path, page):
+    check_page(page, name, path)
+
+
+def test_not_found_page(page, log_in, community, page_problems):
+    page_problems.allow(r"status of 404")
+    log_in(page, community)
+
+    check_page(page, "404", "/user/nobody-by-that-name/")
+
+    expect(page.get_by_role("heading", name="File not found")).to_be_visible()
+
+
+def test_user_popup(page, log_in, community):
+    log_in(page, community)
+    for viewport, size in VIEWPORTS.items():
+        page.set_viewport_size(size)
+        page.goto("/explore/")
+        page.locator("#main a.user-popup", has_text="carmen").first.hover()
+        expect(page.locator(".popover")).to_be_visible()
+        save_screenshot(page, f"popup-{viewport}")
+
+    assert_accessible(page)
