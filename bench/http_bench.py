@@ -61,7 +61,7 @@ class Case:
 
 
 @dataclass
-class TestUser:
+class SignedInUser:
     """A signed-in test user: the cookies of their session and their API token."""
 
     username: str
@@ -123,7 +123,7 @@ def build_cases(*, heavy_username: str, heavy_id: int) -> list[Case]:
     ]
 
 
-def request_for(case: Case, user: TestUser, number: int = 0) -> dict:
+def request_for(case: Case, user: SignedInUser, number: int = 0) -> dict:
     """Return the method, path, headers and body of `case` as `user` sends it."""
     headers = {}
     body = ""
@@ -364,7 +364,7 @@ def write_results(results: dict, directory: Path, explain_text: str = "") -> dic
 # -- talking to the site (any client with get/post and cookies: requests or Django's) ---------
 
 
-def login(client, username: str, password: str) -> TestUser:
+def login(client, username: str, password: str) -> SignedInUser:
     """Sign in through the login form (CSRF token included) and ask for an API token."""
     client.get("/auth/login/")
     csrf = cookie_jar(client).get("csrftoken", "")
@@ -375,7 +375,7 @@ def login(client, username: str, password: str) -> TestUser:
     if response.status_code != 302 or "sessionid" not in cookies:
         raise RuntimeError(f"Signing in as {username} failed (HTTP {response.status_code}).")
     token = client.token(username, password)
-    return TestUser(username=username, cookies={k: cookies[k] for k in ("csrftoken", "sessionid")}, token=token)
+    return SignedInUser(username=username, cookies={k: cookies[k] for k in ("csrftoken", "sessionid")}, token=token)
 
 
 def cookie_jar(client) -> dict:
@@ -383,7 +383,7 @@ def cookie_jar(client) -> dict:
     return client.cookie_dict()
 
 
-def sample(client, case: Case, user: TestUser) -> tuple[int, int | None]:
+def sample(client, case: Case, user: SignedInUser) -> tuple[int, int | None]:
     """Send `case` once as `user`; return the status and the X-Query-Count header."""
     request = request_for(case, user)
     response = client.send(request)
@@ -430,7 +430,7 @@ class HttpClient:
 # -- the run -----------------------------------------------------------------------------
 
 
-def run_wrk(case: Case, users: list[TestUser], *, url: str, seconds: int, args, workdir: Path) -> dict:
+def run_wrk(case: Case, users: list[SignedInUser], *, url: str, seconds: int, args, workdir: Path) -> dict:
     """Load `case` with wrk for `seconds`; return its summary."""
     requests = [request_for(case, user, number) for number, user in enumerate(users)]
     threads = min(2, args.concurrency)
