@@ -4,6 +4,7 @@ import hashlib
 import re
 
 from django import template
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.cache import cache
 from django.utils import formats, timezone, translation
@@ -55,17 +56,30 @@ def base_language(code):
 POST_FRAGMENT_SECONDS = 300
 
 
-def _fragment_key(post, context) -> str:
+def _age_bucket(value, now) -> int:
+    """Return a number that changes exactly as often as naturaltime(value) may."""
+    seconds = int((now - value).total_seconds())
+    if seconds < 60:
+        return seconds
+    # Minutes within the first day ("5 minutes ago"), hours after ("2 days, 3 hours ago").
+    return 100_000 + seconds // 60 if seconds < 86_400 else 10_000_000 + seconds // 3600
+
+
+def _fragment_key(post, context, now) -> str:
     """Return a cache key made of everything posts/_post.html shows for `post` to this viewer."""
+    author = post.author
     parts = [
         post.pk,
         post.body,
         post.language,
+        post.created_at.isoformat(),
+        _age_bucket(post.created_at, now),
         getattr(post, "highlighted_body", ""),
-        post.author.username,
-        post.author.avatar_small,
-        reltime(post.created_at),  # also varies with the time zone and the date format
+        author.username,
+        author.email,  # the avatar
+        settings.AVATAR_PROVIDER,
         translation.get_language(),
+        timezone.get_current_timezone_name(),
         context.get("translator_enabled"),
     ]
     return "post-html:" + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
@@ -78,11 +92,14 @@ def render_posts(context, posts):
     Rendering 25 posts was most of a feed page's time. A post looks the same to every
     viewer but its author (who gets a delete form with a CSRF token), so other viewers'
     copies come from the cache, keyed by everything the partial shows: a change to any of
-    it (an edit, a new avatar, an hour later, another language) is a new key.
+    it (an edit, a new avatar, the relative time moving on, another language) is a new key.
     """
     template = context.template.engine.get_template("posts/_post.html")
     viewer = context.get("user")
-    keys = {post.pk: _fragment_key(post, context) for post in posts if post.author_id != getattr(viewer, "pk", None)}
+    now = timezone.now()
+    keys = {
+        post.pk: _fragment_key(post, context, now) for post in posts if post.author_id != getattr(viewer, "pk", None)
+    }
     cached = cache.get_many(keys.values())
     rendered, fresh = [], {}
     for post in posts:
