@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -221,6 +222,7 @@ def summarize(case: Case, wrk: dict, *, queries: int | None) -> dict:
         "p99_ms": round(latency["p99"] / 1000, 1),
         "errors": sum(wrk["errors"].values()),
         "queries": queries,
+        "generator_cpu_share": wrk.get("generator_cpu_share"),
     }
 
 
@@ -307,6 +309,9 @@ def markdown(results: dict) -> str:
         )
     if results.get("rss_mb"):
         lines += ["", "Peak RSS per gunicorn worker (VmHWM): " + ", ".join(f"{mb:.0f} MB" for mb in results["rss_mb"])]
+    shares = [row["generator_cpu_share"] for row in results["cases"] if row.get("generator_cpu_share") is not None]
+    if shares:
+        lines += ["", f"CPU taken by wrk: at most {max(shares):.0%} of one core (of {run['cpus']})."]
     if results.get("targets"):
         lines += ["", "| target | measured | met |", "|---|---|---|"]
         lines += [
@@ -437,10 +442,16 @@ def run_wrk(case: Case, users: list[SignedInUser], *, url: str, seconds: int, ar
     script = workdir / (re.sub(r"\W+", "_", case.name) + ".lua")
     script.write_text(render_lua(requests, max_requests=args.max_requests, threads=threads))
     command = ["wrk", f"-t{threads}", f"-c{args.concurrency}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed: {done.stderr.strip()}")
-    return parse_wrk_output(done.stdout)
+    summary = parse_wrk_output(done.stdout)
+    # What the load generator took from the two cores the server needs.
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    summary["generator_cpu_share"] = round(cpu / (summary["duration_us"] / 1e6 or 1), 3)
+    return summary
 
 
 def worker_peak_rss_mb(master_pid: int) -> list[float]:
@@ -671,6 +682,15 @@ def main(argv=None) -> int:
         rss_mb = worker_peak_rss_mb(server.pid)
     finally:
         stop_server(server)
+    if any(row["errors"] for row in rows):
+        kept = args.results / "gunicorn-errors.log"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(workdir / "gunicorn.log", kept)
+        print(f"== some requests failed: the server log is kept in {kept}", flush=True)
+    # The load may have outlived this process's idle connection (a restart, an idle timeout).
+    from django.db import connection
+
+    connection.close()
     print("== EXPLAIN (ANALYZE, BUFFERS)", flush=True)
     explain_text = explain_queries(username=usernames[0], heavy=heavy.username)
     print(f"== deleted {delete_written_posts()} posts written by the run", flush=True)
