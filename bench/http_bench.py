@@ -18,6 +18,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,7 +79,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (default 4)")
     parser.add_argument("--concurrency", type=int, default=8, help="open connections (default 8)")
-    parser.add_argument("--duration", type=int, default=15, help="seconds of load per case (default 15)")
+    parser.add_argument("--duration", type=int, default=8, help="seconds of load per case and round (default 8)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over all the cases; medians are kept (default 3)")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unrecorded load first (default 3)")
     parser.add_argument("--max-requests", type=int, default=100_000, help="requests per case at most")
     parser.add_argument("--users", type=int, default=16, help="test users signed in and rotated (default 16)")
@@ -86,7 +88,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="where to write the results")
     parser.add_argument("--port", type=int, default=0, help="gunicorn port (default: a free one)")
     args = parser.parse_args(argv)
-    for name in ("workers", "threads", "concurrency", "duration", "max_requests", "users"):
+    for name in ("workers", "threads", "concurrency", "duration", "rounds", "max_requests", "users"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     args.data_set = DATA_SETS["small" if args.small else "full"]
@@ -234,6 +236,32 @@ def add_ratios(rows: list[dict]) -> list[dict]:
     return rows
 
 
+def combine_rounds(rounds: list[list[dict]]) -> list[dict]:
+    """Return one row per case from several rounds: medians, errors summed, ratios per round.
+
+    Each round measures every case once, the ceiling first, so a case is compared with
+    the ceiling measured minutes (not a whole run) apart: the machine's background load
+    drifts less in between. The ratio is the median of the per-round ratios.
+    """
+    for rows in rounds:
+        add_ratios(rows)
+    combined = []
+    for index, first in enumerate(rounds[0]):
+        same = [rows[index] for rows in rounds]
+        row = {**first}
+        for key in ("rps", "p50_ms", "p95_ms", "p99_ms"):
+            row[key] = round(statistics.median(r[key] for r in same), 1)
+        row["requests"] = sum(r["requests"] for r in same)
+        row["errors"] = sum(r["errors"] for r in same)
+        ratios = [r["ratio"] for r in same if r["ratio"] is not None]
+        row["ratio"] = round(statistics.median(ratios), 2) if ratios else None
+        row["rounds_rps"] = [r["rps"] for r in same]
+        shares = [r["generator_cpu_share"] for r in same if r.get("generator_cpu_share") is not None]
+        row["generator_cpu_share"] = max(shares) if shares else None
+        combined.append(row)
+    return combined
+
+
 # Per case: the most SQL queries a request may run (session + user are 2 of them).
 QUERY_BUDGET = {
     "ceiling": 2,
@@ -294,8 +322,9 @@ def markdown(results: dict) -> str:
         "",
         f"{run['posts']:,} posts, {run['users']:,} users, ~{run['follows_per_user']} follows per user; "
         f"gunicorn {run['workers']} workers x {run['threads']} threads, wrk {run['concurrency']} connections, "
-        f"{run['duration']} s per case after {run['warmup']} s of warm-up; {run['cpus']} CPUs, "
-        f"load average {run['loadavg_before']} before the run.",
+        f"{run.get('rounds', 1)} rounds of {run['duration']} s per case after {run['warmup']} s of warm-up "
+        f"(medians; ratios to the ceiling of the same round); {run['cpus']} CPUs, load average "
+        f"{run['loadavg_before']} before the run, {run.get('loadavg_after', '?')} after.",
         "",
         "| case | req/s | ratio to ceiling | p50 ms | p95 ms | p99 ms | errors | SQL queries |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -661,24 +690,32 @@ def main(argv=None) -> int:
         print(f"== signing in {len(usernames)} users", flush=True)
         users = [login(HttpClient(client.base_url), name, DEMO_PASSWORD) for name in usernames]
         url = f"http://127.0.0.1:{port}"
+        queries = {}
         for case in cases:
-            status, queries = sample(client_for(url), case, users[0])
+            status, queries[case.name] = sample(client_for(url), case, users[0])
             if status != case.expected_status:
                 raise RuntimeError(f"{case.name}: {case.method} {case.path} answered {status}")
             run_wrk(case, users, url=url, seconds=args.warmup, args=args, workdir=workdir)
-            process_result = {}
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            print(f"== round {number} of {args.rounds}", flush=True)
+            rows = []
+            for case in cases:
+                result = {}
 
-            def load(case=case, result=process_result):
-                result["wrk"] = run_wrk(case, users, url=url, seconds=args.duration, args=args, workdir=workdir)
+                def load(case=case, result=result):
+                    result["wrk"] = run_wrk(case, users, url=url, seconds=args.duration, args=args, workdir=workdir)
 
-            run_with_bar(load, args.duration, case.name)
-            row = summarize(case, process_result["wrk"], queries=queries)
-            rows.append(row)
-            print(
-                f"{case.name:14} {row['rps']:8.1f} req/s  p50 {row['p50_ms']:7.1f}  p95 {row['p95_ms']:7.1f}  "
-                f"p99 {row['p99_ms']:7.1f} ms  errors {row['errors']}  queries {queries}",
-                flush=True,
-            )
+                run_with_bar(load, args.duration, case.name)
+                row = summarize(case, result["wrk"], queries=queries[case.name])
+                rows.append(row)
+                print(
+                    f"{case.name:14} {row['rps']:8.1f} req/s  p50 {row['p50_ms']:7.1f}  p95 {row['p95_ms']:7.1f}  "
+                    f"p99 {row['p99_ms']:7.1f} ms  errors {row['errors']}  queries {row['queries']}",
+                    flush=True,
+                )
+            rounds.append(rows)
+        rows = combine_rounds(rounds)
         rss_mb = worker_peak_rss_mb(server.pid)
     finally:
         stop_server(server)
@@ -695,7 +732,6 @@ def main(argv=None) -> int:
     explain_text = explain_queries(username=usernames[0], heavy=heavy.username)
     print(f"== deleted {delete_written_posts()} posts written by the run", flush=True)
 
-    add_ratios(rows)
     results = {
         "date": datetime.now().strftime("%Y-%m-%d-%H%M"),
         "run": {
@@ -704,6 +740,7 @@ def main(argv=None) -> int:
             "threads": args.threads,
             "concurrency": args.concurrency,
             "duration": args.duration,
+            "rounds": args.rounds,
             "warmup": args.warmup,
             "signed_in_users": len(users),
             "cpus": os.cpu_count(),

@@ -14,6 +14,7 @@ from bench.http_bench import (
     add_ratios,
     build_cases,
     check_targets,
+    combine_rounds,
     login,
     markdown,
     parse_args,
@@ -239,3 +240,20 @@ def test_explain_pages_prints_each_page_queries_with_plans(capsys):
     assert "## api feed: GET /api/feed?page=1 -> 200" in out
     assert "posts_post" in out
     assert Post.objects.count() == 1  # nothing written survives
+
+
+def test_rounds_are_combined_into_medians_with_ratios_taken_per_round():
+    def round_of(ceiling, home, errors=0):
+        return [
+            summarize(Case("ceiling", "/"), wrk_summary(requests=ceiling * 10), queries=2),
+            summarize(Case("home p1", "/"), wrk_summary(requests=home * 10, errors=errors), queries=4),
+        ]
+
+    rows = combine_rounds([round_of(1000, 300), round_of(500, 200, errors=1), round_of(800, 100)])
+
+    home = rows[1]
+    assert home["rps"] == 200.0
+    assert home["rounds_rps"] == [300.0, 200.0, 100.0]
+    assert home["ratio"] == 0.3  # median of 0.3, 0.4 and 0.125
+    assert (home["errors"], home["requests"]) == (1, 6000)
+    assert rows[0]["ratio"] == 1.0
