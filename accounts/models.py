@@ -136,10 +136,11 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         # An instance loaded before a post or follow holds stale counts: never write them back.
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            deferred = self.get_deferred_fields()  # as Django does: never load a field just to save it
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in COUNTER_FIELDS
+                if not field.primary_key and field.name not in COUNTER_FIELDS and field.attname not in deferred
             ]
         super().save(*args, **kwargs)
 

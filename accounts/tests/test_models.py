@@ -339,3 +339,14 @@ def test_stored_counts_match_the_rows():
             user.counted_followers,
             user.counted_following,
         )
+
+
+def test_saving_a_partly_loaded_user_writes_only_what_was_loaded(django_assert_num_queries):
+    user = UserFactory(about_me="before")
+    partial = User.objects.only("pk", "about_me").get(pk=user.pk)
+    partial.about_me = "after"
+
+    with django_assert_num_queries(1):
+        partial.save()
+
+    assert User.objects.get(pk=user.pk).about_me == "after"
