@@ -27,6 +27,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -138,8 +139,6 @@ def request_for(case: Case, user: SignedInUser, number: int = 0) -> dict:
     if case.method == "POST":
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         text = f"{WRITE_MARKER} {number}: the new café downtown is surprisingly good today"
-        from urllib.parse import urlencode
-
         body = urlencode({"csrfmiddlewaretoken": user.cookies.get("csrftoken", ""), "body": text})
     return {"method": case.method, "path": case.path, "headers": headers, "body": body}
 
@@ -410,9 +409,7 @@ def login(client, username: str, password: str) -> SignedInUser:
     """Sign in through the login form (CSRF token included) and ask for an API token."""
     client.get("/auth/login/")
     csrf = cookie_jar(client).get("csrftoken", "")
-    response = client.post(
-        "/auth/login/", {"username": username, "password": password, "csrfmiddlewaretoken": csrf}, csrf=csrf
-    )
+    response = client.post("/auth/login/", {"username": username, "password": password, "csrfmiddlewaretoken": csrf})
     cookies = cookie_jar(client)
     if response.status_code != 302 or "sessionid" not in cookies:
         raise RuntimeError(f"Signing in as {username} failed (HTTP {response.status_code}).")
@@ -445,7 +442,7 @@ class HttpClient:
     def get(self, path):
         return self.session.get(self.base_url + path, allow_redirects=False, timeout=30)
 
-    def post(self, path, data, csrf=""):
+    def post(self, path, data):
         return self.session.post(self.base_url + path, data=data, allow_redirects=False, timeout=30)
 
     def cookie_dict(self) -> dict:

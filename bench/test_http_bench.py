@@ -41,7 +41,7 @@ class DjangoClient:
     def get(self, path):
         return self.client.get(path)
 
-    def post(self, path, data, csrf=""):
+    def post(self, path, data):
         return self.client.post(path, data)
 
     def cookie_dict(self):
