@@ -50,5 +50,13 @@ messages: $(VENV)/.installed  ## Update locale/<lang>/LC_MESSAGES/django.po and 
 	$(BIN)/python manage.py makemessages $(addprefix -l ,$(LOCALES)) $(MESSAGES_FLAGS)
 	$(BIN)/python manage.py makemessages -d djangojs $(addprefix -l ,$(LOCALES)) $(MESSAGES_FLAGS)
 
+# wrk is Debian's; installed here when missing and running as root (CI and containers).
+bench: $(VENV)/.installed  ## Load-test gunicorn on PostgreSQL (DATABASE_URL required; ARGS=--small, --reseed, ...).
+	@command -v wrk >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null 2>&1 || \
+			{ apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; \
+		else echo "wrk is missing: sudo apt-get install wrk" >&2; exit 1; fi; }
+	$(BIN)/python bench/http_bench.py $(ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

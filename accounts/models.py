@@ -20,6 +20,9 @@ def _count(edges, group_by):
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
 
 
+# Columns of User that only the database triggers write.
+COUNTER_FIELDS = frozenset({"post_count", "follower_count", "following_count"})
+
 # last_seen is written at most this often per user, so browsing is not a stream of writes.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
@@ -38,12 +41,20 @@ class UserQuerySet(models.QuerySet):
         return self.alias(username_lower=Lower("username")).filter(username_lower=username.lower())
 
     def with_counts(self):
-        """Annotate follower_count, following_count and post_count (one query, no join fan-out)."""
+        """Return the users with follower_count, following_count and post_count.
+
+        The counts are columns kept by database triggers (accounts/counters.py): no
+        subquery. Kept as a method so readers say what they show.
+        """
+        return self.all()
+
+    def with_counted_counts(self):
+        """Annotate the three counts counted from the rows (to check the stored ones)."""
         posts = self.model._meta.get_field("posts").related_model
         return self.annotate(
-            follower_count=_count(Follow.objects.filter(followed=OuterRef("pk")), "followed"),
-            following_count=_count(Follow.objects.filter(follower=OuterRef("pk")), "follower"),
-            post_count=_count(posts.objects.filter(author=OuterRef("pk")), "author"),
+            counted_followers=_count(Follow.objects.filter(followed=OuterRef("pk")), "followed"),
+            counted_following=_count(Follow.objects.filter(follower=OuterRef("pk")), "follower"),
+            counted_posts=_count(posts.objects.filter(author=OuterRef("pk")), "author"),
         )
 
     def with_follow_state(self, viewer):
@@ -88,6 +99,11 @@ class User(AbstractUser):
     about_me = models.CharField(_("about me"), max_length=140, blank=True)
     last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_message_read_time = models.DateTimeField(_("last message read at"), null=True, blank=True)
+    # Kept by database triggers on every insert and delete (accounts/counters.py); never
+    # written by Django after the row is created.
+    post_count = models.PositiveIntegerField(_("posts"), default=0, editable=False)
+    follower_count = models.PositiveIntegerField(_("followers"), default=0, editable=False)
+    following_count = models.PositiveIntegerField(_("following"), default=0, editable=False)
     following = models.ManyToManyField(
         "self",
         through="Follow",
@@ -116,6 +132,17 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
+
+    def save(self, *args, **kwargs):
+        # An instance loaded before a post or follow holds stale counts: never write them back.
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            deferred = self.get_deferred_fields()  # as Django does: never load a field just to save it
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in COUNTER_FIELDS and field.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("posts:profile", args=[self.username])

@@ -1,9 +1,11 @@
-"""Project-wide middleware: health check, request ids, database outages."""
+"""Project-wide middleware: health check, request ids, database outages, benchmark counts."""
 
 import logging
 import re
 import uuid
 
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 
@@ -76,3 +78,28 @@ class DatabaseUnavailableMiddleware:
             logger.error("Database unavailable", exc_info=exception, extra={"request": request})
             return database_unavailable(request)
         return None
+
+
+class QueryCountMiddleware:
+    """With BENCH_MODE on, report the number of SQL queries of each request in X-Query-Count."""
+
+    header = "X-Query-Count"
+
+    def __init__(self, get_response):
+        # Removed from the stack at start-up unless benchmarking: production pays nothing.
+        if not settings.BENCH_MODE:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = 0
+
+        def counted(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counted):
+            response = self.get_response(request)
+        response[self.header] = str(count)
+        return response

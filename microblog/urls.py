@@ -33,6 +33,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("csp-report/", views.csp_report, name="csp-report"),
+    # A 404 unless BENCH_MODE is on (checked per request, so tests can switch it).
+    path("bench/ceiling/", views.bench_ceiling, name="bench-ceiling"),
     path("api/", include((api_patterns, "api"))),
     path("", include("accounts.urls")),
     path("", include("posts.urls")),

@@ -8,8 +8,9 @@ import json
 import logging
 import sys
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -83,3 +84,10 @@ def csp_report(request):
         report.get("document-uri"),
     )
     return HttpResponse(status=204)
+
+
+def bench_ceiling(request):
+    """Answer "ok" after the whole middleware stack: the fastest page this stack can serve."""
+    if not settings.BENCH_MODE:
+        raise Http404
+    return HttpResponse("ok", content_type="text/plain")

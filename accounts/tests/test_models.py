@@ -276,3 +276,77 @@ def test_str_and_absolute_url():
 
     assert str(user) == "susan"
     assert user.get_absolute_url() == "/user/susan/"
+
+
+def stored_counts(user):
+    """Return (post_count, follower_count, following_count) as stored now."""
+    return User.objects.values_list("post_count", "follower_count", "following_count").get(pk=user.pk)
+
+
+def test_counters_follow_every_insert_and_delete():
+    john, susan = UserFactory.create_batch(2)
+    edge = FollowFactory(follower=john, followed=susan)
+    post = john.posts.create(body="one")
+    john.posts.create(body="two")
+    assert (stored_counts(john), stored_counts(susan)) == ((2, 0, 1), (0, 1, 0))
+
+    edge.delete()
+    post.delete()
+
+    assert (stored_counts(john), stored_counts(susan)) == ((1, 0, 0), (0, 0, 0))
+
+
+def test_counters_follow_bulk_inserts_and_queryset_deletes():
+    john, susan = UserFactory.create_batch(2)
+    john.posts.bulk_create([john.posts.model(author=john, body=f"post {n}") for n in range(5)])
+    Follow.objects.bulk_create([Follow(follower=john, followed=susan), Follow(follower=susan, followed=john)])
+
+    john.posts.filter(body__in=["post 0", "post 1"]).delete()
+
+    assert (stored_counts(john), stored_counts(susan)) == ((3, 1, 1), (0, 1, 1))
+
+
+def test_deleting_an_account_updates_the_counts_of_the_people_it_followed():
+    john, susan = UserFactory.create_batch(2)
+    FollowFactory(follower=john, followed=susan)
+    FollowFactory(follower=susan, followed=john)
+
+    john.delete()
+
+    assert stored_counts(susan) == (0, 0, 0)
+
+
+def test_saving_a_stale_user_keeps_the_stored_counts():
+    john, susan = UserFactory.create_batch(2)
+    stale = User.objects.get(pk=susan.pk)
+    FollowFactory(follower=john, followed=susan)
+
+    stale.about_me = "changed"
+    stale.save()
+
+    assert stored_counts(susan) == (0, 1, 0)
+    assert User.objects.get(pk=susan.pk).about_me == "changed"
+
+
+def test_stored_counts_match_the_rows():
+    people = UserFactory.create_batch(3)
+    FollowFactory(follower=people[0], followed=people[1])
+    people[2].posts.create(body="hello")
+
+    for user in User.objects.with_counted_counts():
+        assert (user.post_count, user.follower_count, user.following_count) == (
+            user.counted_posts,
+            user.counted_followers,
+            user.counted_following,
+        )
+
+
+def test_saving_a_partly_loaded_user_writes_only_what_was_loaded(django_assert_num_queries):
+    user = UserFactory(about_me="before")
+    partial = User.objects.only("pk", "about_me").get(pk=user.pk)
+    partial.about_me = "after"
+
+    with django_assert_num_queries(1):
+        partial.save()
+
+    assert User.objects.get(pk=user.pk).about_me == "after"

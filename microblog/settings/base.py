@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Off unless BENCH_MODE: counts every query of the request, so it wraps everything.
+    "microblog.middleware.QueryCountMiddleware",
     # First, so load balancers get an answer that touches nothing but the database.
     "microblog.middleware.HealthCheckMiddleware",
     "microblog.middleware.RequestIdMiddleware",
@@ -212,6 +214,10 @@ EMAIL_SUBJECT_PREFIX = "[Microblog] "
 POSTS_PER_PAGE = env.int("POSTS_PER_PAGE", default=25)
 # How often open tabs ask /notifications/ for news (message badge, export progress).
 NOTIFICATIONS_POLL_SECONDS = env.float("NOTIFICATIONS_POLL_SECONDS", default=10.0)
+
+# Benchmarks only (bench/http_bench.py): an X-Query-Count header on every response and a
+# trivial page at /bench/ceiling/ that measures what the middleware stack alone costs.
+BENCH_MODE = env.bool("BENCH_MODE", default=False)
 
 # Throttles: on by default; RATELIMIT_ENABLED=false turns every one off (load tests only).
 RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)

@@ -39,6 +39,7 @@ PUBLIC = {
     "api:not_found",
     "admin:login",
     "admin:logout",
+    "bench-ceiling",  # a plain "ok", and a 404 unless BENCH_MODE is on
 }
 
 
