@@ -17,6 +17,7 @@ from accounts.models import User
 from microblog.pagination import EstimatedCountPaginator
 from posts import services
 from posts.models import ExportJob, Message, Post
+from posts.search import filter_matching
 
 RECENT_POSTS = 10
 
@@ -24,9 +25,8 @@ RECENT_POSTS = 10
 class AuthorSearchMixin:
     """Search by `@username` through the Lower(username) index instead of scanning bodies.
 
-    Any other text is a case-insensitive substring match on the body: a scan of the
-    whole table (about a second per million rows on PostgreSQL), fine on small sites.
-    A trigram index (pg_trgm) or the full-text search index would make it fast.
+    Any other text is Django's case-insensitive substring match on the body, a scan of
+    the whole table; PostAdmin sends it to the full-text index instead.
     """
 
     author_fields: list[str] = []
@@ -66,7 +66,7 @@ class PostAdmin(AuthorSearchMixin, admin.ModelAdmin):
     list_filter = [LanguageFilter, ("author__is_active", admin.BooleanFieldListFilter), "created_at"]
     search_fields = ["body"]
     author_fields = ["author"]
-    search_help_text = _("@username for one author's posts (fast), or words in the body (slow on big sites).")
+    search_help_text = _("@username for one author's posts, or words as in the site's search: \"a phrase\", or, -word.")
     raw_id_fields = ["author"]
     # Staff may correct a detected language; the author, text and time are the user's.
     readonly_fields = ["author", "body", "created_at"]
@@ -77,6 +77,13 @@ class PostAdmin(AuthorSearchMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term and not term.startswith("@"):
+            # The full-text index, not a substring scan of every body (half a second at 1M posts).
+            return filter_matching(queryset, term), False
+        return super().get_search_results(request, queryset, search_term)
 
     def has_add_permission(self, request):
         return False

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
 from django.db.models import Expression
-from django.db.models.expressions import Col
+from django.db.models.expressions import Col, RawSQL
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
@@ -152,6 +152,24 @@ def _search_sqlite(posts: PostQuerySet, parsed: ParsedQuery) -> PostQuerySet:
         where=[f"{SQLITE_TABLE}.rowid = posts_post.id", f"{SQLITE_TABLE} MATCH %s"],
         params=[parsed.as_fts5()],
     )
+
+
+def filter_matching(posts: PostQuerySet, query: str) -> PostQuerySet:
+    """Narrow any Post QuerySet to the posts matching `query`, unranked and unordered.
+
+    For staff tools, which must see every post (deactivated authors' too) and keep their
+    own ordering; the index still does the work instead of a substring scan.
+    """
+    parsed = parse_query(query)
+    if not parsed:
+        return posts.none()
+    if connection.vendor == "postgresql":
+        config_query = SearchQuery(parsed.as_websearch(), config=PG_CONFIG, search_type="websearch")
+        return posts.alias(search_vector=_SearchVector()).filter(search_vector=config_query)
+    if connection.vendor == "sqlite":
+        matches = RawSQL(f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", [parsed.as_fts5()])
+        return posts.filter(pk__in=matches)
+    raise NotImplementedError(f"No full-text search for the {connection.vendor} database.")
 
 
 def search_posts(query: str) -> PostQuerySet:

@@ -206,6 +206,18 @@ def test_plain_search_matches_bodies(superuser_client):
     assert list(response.context["cl"].result_list) == [match]
 
 
+def test_plain_search_uses_the_full_text_index_and_sees_deactivated_authors(superuser_client):
+    hidden = PostFactory(body="Café con leche", author=UserFactory(is_active=False))
+    phrase = PostFactory(body="the new café downtown")
+    PostFactory(body="a cafeteria is not a cafe word match")
+
+    accents = superuser_client.get(POSTS, {"q": "cafe -downtown -cafeteria"})
+    quoted = superuser_client.get(POSTS, {"q": '"new cafe"'})
+
+    assert list(accents.context["cl"].result_list) == [hidden]
+    assert list(quoted.context["cl"].result_list) == [phrase]
+
+
 def test_at_username_finds_messages_sent_and_received(superuser_client):
     susan = UserFactory(username="susan")
     sent, received = MessageFactory(sender=susan), MessageFactory(recipient=susan)
