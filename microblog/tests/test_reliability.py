@@ -4,12 +4,7 @@ import json
 import logging
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
-from urllib.parse import urlunsplit
 
 import pytest
 import requests
@@ -20,6 +15,7 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, bearer
+from microblog.tests import live_servers
 from posts import services
 from posts.models import ExportJob, Message, Post
 from posts.tests.factories import MessageFactory, PostFactory
@@ -27,13 +23,6 @@ from posts.tests.factories import MessageFactory, PostFactory
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db
-
-
-def closed_port() -> int:
-    """Return a loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Boom(Exception):
@@ -166,7 +155,7 @@ def test_a_password_reset_with_the_mail_server_down_answers_as_usual_and_logs(cl
     smtp = {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": closed_port(),
+        "EMAIL_PORT": live_servers.free_port(),
         "EMAIL_USE_TLS": False,
         "EMAIL_USE_SSL": False,
         "EMAIL_TIMEOUT": 2,
@@ -191,7 +180,7 @@ def redis_down(settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "microblog.cache.ResilientRedisCache",
-            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "LOCATION": f"redis://127.0.0.1:{live_servers.free_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
@@ -260,76 +249,22 @@ def test_the_api_keeps_working_while_redis_is_down(client, redis_down):
 # ---------------------------------------------------------------------------
 
 
-def admin_sql(sql: str) -> None:
-    import psycopg
-
-    db = settings.DATABASES["default"]
-    with psycopg.connect(
-        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname="postgres", autocommit=True
-    ) as conn:
-        conn.execute(sql)
-
-
-def wait_for(condition, *, what: str, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for: {what}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """Migrate a scratch database and serve it with gunicorn and the production settings."""
-    db = settings.DATABASES["default"]
-    name = f"{db['NAME'].removeprefix('test_')}_recovery_{os.getpid()}"
-    admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin_sql(f'CREATE DATABASE "{name}"')
-    netloc = f"{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    port = closed_port()
-    env = {
-        **{key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}},
-        "DJANGO_SETTINGS_MODULE": "microblog.settings.prod",
-        "SECRET_KEY": "recovery-test-" + "k" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": urlunsplit(("postgres", netloc, f"/{name}", "", "")),
-        "STATIC_ROOT": str(tmp_path_factory.mktemp("static")),
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "LOG_LEVEL": "CRITICAL",
-        "GUNICORN_WORKERS": "1",
-        "GUNICORN_THREADS": "2",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-    }
-    manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "--no-input"], ["collectstatic", "--no-input", "-v0"]):
-        subprocess.run(manage + command, cwd=ROOT, env=env, check=True, timeout=300, capture_output=True)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "microblog.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    name = f"{settings.DATABASES['default']['NAME'].removeprefix('test_')}_recovery_{os.getpid()}"
+    env = live_servers.production_env(
+        database_url=live_servers.create_scratch_database(name), static_root=tmp_path_factory.mktemp("static")
     )
-    url = f"http://127.0.0.1:{port}"
+    live_servers.release(env)
+    process = None
     try:
-        wait_for(lambda: requests.get(f"{url}/healthz", timeout=2).status_code == 200, what="gunicorn up")
+        process, url = live_servers.start_gunicorn(env, live_servers.free_port())
         yield {"url": url, "database": name}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        admin_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if process:
+            live_servers.stop(process)
+        live_servers.drop_scratch_database(name)
 
 
 @pytest.mark.postgres
@@ -337,7 +272,7 @@ def test_the_server_survives_its_database_connections_being_killed(server):
     url, name = server["url"], server["database"]
     assert requests.get(f"{url}/auth/login/", timeout=10).status_code == 200
 
-    admin_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+    live_servers.admin_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
 
     # The persistent connection is dead; CONN_HEALTH_CHECKS notices and reconnects.
     assert requests.get(f"{url}/auth/login/", timeout=10).status_code == 200
@@ -365,14 +300,14 @@ def test_a_database_outage_is_a_503_page_and_the_server_recovers_without_a_resta
     api_token = requests.post(f"{url}/api/tokens", auth=("survivor", "recovery-pass-123"), timeout=10).json()["token"]
     api_headers = {"Authorization": f"Bearer {api_token}"}
     # No new connections, and the open ones are cut: the database is "down" for this app.
-    admin_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-    admin_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+    live_servers.admin_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    live_servers.admin_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
     try:
         page = browser.get(f"{url}/explore/", timeout=20)
         health = requests.get(f"{url}/healthz", timeout=20)
         api = requests.get(f"{url}/api/users", headers=api_headers, timeout=20)
     finally:
-        admin_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        live_servers.admin_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
     assert page.status_code == 503
     assert "temporarily unavailable" in page.text
@@ -382,6 +317,8 @@ def test_a_database_outage_is_a_503_page_and_the_server_recovers_without_a_resta
     assert api.status_code == 503
     assert api.json()["error"] == "Service Unavailable"
 
-    wait_for(lambda: requests.get(f"{url}/healthz", timeout=10).status_code == 200, what="recovery", timeout=30)
+    live_servers.wait_for(
+        lambda: requests.get(f"{url}/healthz", timeout=10).status_code == 200, what="recovery", timeout=30
+    )
     assert browser.get(f"{url}/explore/", timeout=10).status_code == 200
     assert requests.get(f"{url}/api/users", headers=api_headers, timeout=10).status_code == 200

@@ -10,122 +10,45 @@ A, and stopping A loses nothing. It runs the release commands of the deployment 
 import os
 import re
 import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 import redis
 import requests
-from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
+from microblog.tests import live_servers
+
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.scaleout]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_url(name: str) -> str:
-    db = settings.DATABASES["default"]
-    netloc = f"{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return urlunsplit(("postgres", netloc, f"/{name}", "", ""))
-
-
-def admin_sql(sql: str) -> None:
-    import psycopg
-
-    db = settings.DATABASES["default"]
-    with psycopg.connect(
-        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname="postgres", autocommit=True
-    ) as conn:
-        conn.execute(sql)
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """Migrate a fresh database, collect static files, start web A, web B and a worker."""
     name = f"microblog_scaleout_{os.getpid()}"
-    admin_sql(f'DROP DATABASE IF EXISTS "{name}"')
-    admin_sql(f'CREATE DATABASE "{name}"')
     tmp = tmp_path_factory.mktemp("scaleout")
-    env = {
-        **{k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}},
-        "DJANGO_SETTINGS_MODULE": "microblog.settings.prod",
-        "SECRET_KEY": "scale-out-test-" + "k" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": database_url(name),
-        "REDIS_URL": REDIS_URL,
+    env = live_servers.production_env(
+        database_url=live_servers.create_scratch_database(name),
+        static_root=tmp / "static",
+        REDIS_URL=REDIS_URL,
         # django-environ reads the path after "filemail://" without its first "/".
-        "EMAIL_URL": f"filemail:///{tmp / 'mail'}",
-        "STATIC_ROOT": str(tmp / "static"),
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "LOG_LEVEL": "WARNING",
-        "GUNICORN_WORKERS": "1",
-        "GUNICORN_THREADS": "2",
-    }
-    manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "--no-input"], ["collectstatic", "--no-input", "-v0"]):
-        subprocess.run(manage + command, cwd=ROOT, env=env, check=True, timeout=300, capture_output=True)
+        EMAIL_URL=f"filemail:///{tmp / 'mail'}",
+    )
+    live_servers.release(env)
     redis.Redis.from_url(REDIS_URL).flushdb()
 
-    processes = {}
-    ports = {"a": free_port(), "b": free_port()}
-    for label, port in ports.items():
-        processes[label] = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "microblog.wsgi"],
-            cwd=ROOT,
-            env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    processes["worker"] = subprocess.Popen(
-        manage + ["rqworker", "default", "--job-class", "django_tasks_rq.Job"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    urls = {label: f"http://127.0.0.1:{port}" for label, port in ports.items()}
-    for url in urls.values():
-        wait_for(lambda url=url: requests.get(f"{url}/healthz", timeout=2).status_code == 200, what=f"{url} up")
+    processes, urls = {}, {}
     try:
+        for label in ("a", "b"):
+            processes[label], urls[label] = live_servers.start_gunicorn(env, live_servers.free_port())
+        processes["worker"] = live_servers.start(
+            [*live_servers.MANAGE, "rqworker", "default", "--job-class", "django_tasks_rq.Job"], env
+        )
         yield {"urls": urls, "processes": processes, "mail_dir": tmp / "mail"}
     finally:
-        for process in processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def wait_for(condition, *, what: str, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for: {what}")
+        live_servers.stop(*processes.values())
+        live_servers.drop_scratch_database(name)
 
 
 def csrf_from(html: str) -> str:
@@ -170,7 +93,7 @@ def test_a_user_moves_between_instances_and_loses_nothing(cluster):
         progress = [n["data"] for n in notes if n["name"] == "task_progress"]
         return progress and progress[-1]["state"] == "done" and progress[-1]["progress"] == 100
 
-    wait_for(export_done, what="the worker to finish the export, seen from A")
+    live_servers.wait_for(export_done, what="the worker to finish the export, seen from A")
     assert list(cluster["mail_dir"].glob("*.log")), "the export email was not written"
 
     os.killpg(cluster["processes"]["a"].pid, signal.SIGTERM)
