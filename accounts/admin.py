@@ -58,13 +58,6 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]})]
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        # Counts only on the change page; the changelist must not count per row.
-        if request.resolver_match and request.resolver_match.url_name == "accounts_user_change":
-            queryset = queryset.with_counts()
-        return queryset
-
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not request.user.is_superuser:
             return MODERATOR_FIELDSETS
@@ -88,14 +81,6 @@ class UserAdmin(DjangoUserAdmin):
         if not request.user.is_superuser:
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
-
-    @admin.display(description=_("followers"))
-    def follower_count(self, obj):
-        return obj.follower_count
-
-    @admin.display(description=_("following"))
-    def following_count(self, obj):
-        return obj.following_count
 
     @admin.action(
         description=_("Deactivate the selected users (hide their posts, end their sessions)"), permissions=["change"]

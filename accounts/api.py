@@ -181,7 +181,7 @@ class UserListView(generics.ListAPIView):
         return super().get_permissions()
 
     def get_queryset(self):
-        return User.objects.active().with_counts().order_by("pk")
+        return User.objects.active().order_by("pk")
 
     @extend_schema(operation_id="list_users", summary=_("List users"))
     def get(self, request, *args, **kwargs):
@@ -209,7 +209,7 @@ class UserDetailView(generics.RetrieveAPIView):
     lookup_url_kwarg = "id"
 
     def get_queryset(self):
-        return User.objects.active().with_counts()
+        return User.objects.active()
 
     @extend_schema(
         operation_id="get_user", summary=_("Get a user"), responses={200: UserSerializer, **error_responses(404)}
@@ -241,7 +241,7 @@ class RelatedUsersView(generics.ListAPIView):
 
     def get_queryset(self):
         owner = get_object_or_404(User.objects.active(), pk=self.kwargs["id"])
-        return User.objects.related_to(owner, self.relation).with_counts()
+        return User.objects.related_to(owner, self.relation)
 
 
 _RELATED_RESPONSES = {200: UserSerializer(many=True), **error_responses(404)}

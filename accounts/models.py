@@ -40,14 +40,6 @@ class UserQuerySet(models.QuerySet):
         """Return the user called `username`, ignoring case (served by the Lower(username) index)."""
         return self.alias(username_lower=Lower("username")).filter(username_lower=username.lower())
 
-    def with_counts(self):
-        """Return the users with follower_count, following_count and post_count.
-
-        The counts are columns kept by database triggers (accounts/counters.py): no
-        subquery. Kept as a method so readers say what they show.
-        """
-        return self.all()
-
     def with_counted_counts(self):
         """Annotate the three counts counted from the rows (to check the stored ones)."""
         posts = self.model._meta.get_field("posts").related_model

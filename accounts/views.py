@@ -205,7 +205,7 @@ class UserPopupView(LoginRequiredMixin, DetailView):
     slug_field = slug_url_kwarg = "username"
 
     def get_queryset(self):
-        return User.objects.active().with_counts().with_follow_state(self.request.user)
+        return User.objects.active().with_follow_state(self.request.user)
 
 
 @cache_control(max_age=60 * 60 * 24 * 30, public=True)

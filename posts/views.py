@@ -76,7 +76,7 @@ class ProfileView(PostListView):
 
     def get_queryset(self):
         self.profile_user = get_object_or_404(
-            User.objects.active().with_counts().with_follow_state(self.request.user),
+            User.objects.active().with_follow_state(self.request.user),
             username=self.kwargs["username"],
         )
         return Post.objects.by_author(self.profile_user)

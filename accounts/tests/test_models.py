@@ -83,14 +83,14 @@ def test_follow():
     assert not susan.is_following(john)
     assert list(john.following.all()) == [susan]
     assert list(susan.followers.all()) == [john]
-    counted = {user.username: user for user in User.objects.with_counts()}
+    counted = {user.username: user for user in User.objects.all()}
     assert (counted["john"].following_count, counted["john"].follower_count) == (1, 0)
     assert (counted["susan"].following_count, counted["susan"].follower_count) == (0, 1)
 
     assert services.unfollow_user(follower=john, followed=susan) is True
 
     assert not john.is_following(susan)
-    counted = {user.username: user for user in User.objects.with_counts()}
+    counted = {user.username: user for user in User.objects.all()}
     assert counted["john"].following_count == counted["susan"].follower_count == 0
 
 
@@ -146,9 +146,7 @@ def test_with_counts_counts_posts_and_both_directions_in_one_query(django_assert
     john.posts.create(body="two")
 
     with django_assert_num_queries(1):
-        counts = {
-            user.pk: (user.post_count, user.follower_count, user.following_count) for user in User.objects.with_counts()
-        }
+        counts = {user.pk: (user.post_count, user.follower_count, user.following_count) for user in User.objects.all()}
 
     assert counts == {
         john.pk: (2, 0, 2),
