@@ -22,7 +22,7 @@ DEBUG = False
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "microblog.storage.StaticFilesStorage"},
 }
 
 # Each HTTPS switch can be turned off to run these settings over plain HTTP on loopback
