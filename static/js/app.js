@@ -114,7 +114,10 @@
     });
 
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-      var fallback = select.form.querySelector("[data-autosubmit-fallback]");
+      // form.elements, not querySelector: the controls may sit outside the <form> (form="...").
+      var fallback = Array.prototype.find.call(select.form.elements, function (el) {
+        return el.hasAttribute("data-autosubmit-fallback");
+      });
       if (fallback) { fallback.classList.add("visually-hidden"); }
       select.addEventListener("change", function () { select.form.submit(); });
     });
