@@ -65,24 +65,31 @@ def _age_bucket(value, now) -> int:
     return 100_000 + seconds // 60 if seconds < 86_400 else 10_000_000 + seconds // 3600
 
 
-def _fragment_key(post, context, now) -> str:
-    """Return a cache key made of everything posts/_post.html shows for `post` to this viewer."""
-    author = post.author
-    parts = [
-        post.pk,
-        post.body,
-        post.language,
-        post.created_at.isoformat(),
-        _age_bucket(post.created_at, now),
-        getattr(post, "highlighted_body", ""),
-        author.username,
-        author.email,  # the avatar
+def _viewer_key(context) -> bytes:
+    """Return what every post's fragment shares on this page: the viewer's language and time zone."""
+    parts = (
         settings.AVATAR_PROVIDER,
         translation.get_language(),
         timezone.get_current_timezone_name(),
         context.get("translator_enabled"),
-    ]
-    return "post-html:" + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    )
+    return repr(parts).encode()
+
+
+def _fragment_key(post, viewer_key: bytes, now) -> str:
+    """Return a cache key made of everything posts/_post.html shows for `post` to this viewer."""
+    author = post.author
+    parts = (
+        post.pk,
+        post.body,
+        post.language,
+        post.created_at.timestamp(),
+        _age_bucket(post.created_at, now),
+        getattr(post, "highlighted_body", ""),
+        author.username,
+        author.email,  # the avatar
+    )
+    return "post-html:" + hashlib.blake2b(repr(parts).encode() + viewer_key, digest_size=16).hexdigest()
 
 
 @register.simple_tag(takes_context=True)
@@ -97,8 +104,9 @@ def render_posts(context, posts):
     template = context.template.engine.get_template("posts/_post.html")
     viewer = context.get("user")
     now = timezone.now()
+    viewer_key = _viewer_key(context)
     keys = {
-        post.pk: _fragment_key(post, context, now) for post in posts if post.author_id != getattr(viewer, "pk", None)
+        post.pk: _fragment_key(post, viewer_key, now) for post in posts if post.author_id != getattr(viewer, "pk", None)
     }
     cached = cache.get_many(keys.values())
     rendered, fresh = [], {}
