@@ -267,6 +267,23 @@ def test_a_save_that_changes_neither_column_recounts_nobody(reader):
     assert stored(reader) == 7
 
 
+# The badge ----------------------------------------------------------------------------------
+
+
+def test_a_signed_in_page_shows_the_badge_without_counting_messages(client, reader, django_assert_num_queries):
+    MessageFactory.create_batch(3, recipient=reader)
+    client.force_login(reader)
+    client.get(reverse("posts:explore"))  # last_seen is fresh now: no write below
+
+    with django_assert_num_queries(3) as captured:  # session, user, the page of posts
+        response = client.get(reverse("posts:explore"))
+
+    assert not any("posts_message" in query["sql"] for query in captured.captured_queries)
+    content = response.content.decode()
+    start = content.index('id="message-count"')
+    assert content[start : content.index("</span>", start)].endswith(">3")
+
+
 # The migration ------------------------------------------------------------------------------
 
 
