@@ -8,7 +8,12 @@ the admin, bulk inserts. The SQL is plain and identical in spirit on both databa
 
 SQLite drops a table's triggers when a migration rebuilds it: a later migration that
 alters posts_post or accounts_follow on SQLite must call create_counter_triggers() again.
+Rebuilding accounts_user on SQLite fails outright while triggers on other tables name it
+("error in trigger ...: no such table: main.accounts_user"): run such a migration's
+operation inside triggers_kept() (see accounts/migrations/0006).
 """
+
+from contextlib import contextmanager
 
 # (table, user column, counter) for every counted relation.
 COUNTED = [
@@ -88,3 +93,28 @@ def recount(connection, table: str) -> None:
                     f"UPDATE accounts_user SET {counter} = "
                     f"(SELECT COUNT(*) FROM {table} WHERE {table}.{column} = accounts_user.id)"
                 )
+
+
+@contextmanager
+def triggers_kept(connection, table: str):
+    """On SQLite, drop every trigger that names `table` for the block, then create them again as they were.
+
+    Django rebuilds a SQLite table to add a NOT NULL column or alter one: it copies the
+    rows into a new table, drops the old one (and its own triggers) and renames the copy,
+    a rename SQLite refuses while a trigger on another table names the dropped one. Wrap
+    the rebuilding operation in this. On PostgreSQL, which alters tables in place, it
+    does nothing.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        # LIKE's "_" matches any character: a few extra triggers set aside and put back are harmless.
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE %s", [f"%{table}%"])
+        triggers = cursor.fetchall()
+        for name, _sql in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in triggers:
+            cursor.execute(sql)

@@ -21,7 +21,7 @@ def _count(edges, group_by):
 
 
 # Columns of User that only the database triggers write.
-COUNTER_FIELDS = frozenset({"post_count", "follower_count", "following_count"})
+COUNTER_FIELDS = frozenset({"post_count", "follower_count", "following_count", "unread_message_count"})
 
 # last_seen is written at most this often per user, so browsing is not a stream of writes.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -96,6 +96,9 @@ class User(AbstractUser):
     post_count = models.PositiveIntegerField(_("posts"), default=0, editable=False)
     follower_count = models.PositiveIntegerField(_("followers"), default=0, editable=False)
     following_count = models.PositiveIntegerField(_("following"), default=0, editable=False)
+    # Messages from active senders since last_message_read_time, for the navbar badge: kept
+    # by database triggers on posts_message and on this table (accounts/unread.py).
+    unread_message_count = models.PositiveIntegerField(_("unread messages"), default=0, editable=False)
     following = models.ManyToManyField(
         "self",
         through="Follow",

@@ -1,17 +1,15 @@
-"""Values every page template may show; each is computed only if a template uses it."""
+"""Values every page template may show, each cheap enough for every page."""
 
-from django.utils.functional import SimpleLazyObject
-
-from posts.models import Message
 from posts.translation import get_translator
 
 
 def unread_messages(request):
-    """Expose the signed-in user's unread message count for the navbar badge."""
+    """Expose the signed-in user's unread message count for the navbar badge (no query)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_message_count": SimpleLazyObject(lambda: Message.objects.unread_for(user).count())}
+    # Kept by database triggers on the user row that authentication has already loaded.
+    return {"unread_message_count": user.unread_message_count}
 
 
 def translation(request):

@@ -50,7 +50,9 @@ def send_message(*, sender: User, recipient: User, body: str) -> Message:
     message = Message(sender=sender, recipient=recipient, body=body.strip())
     message.full_clean()
     message.save()
-    add_notification(user=recipient, name="unread_message_count", payload=Message.objects.unread_for(recipient).count())
+    # The insert trigger has just counted the message in (accounts/unread.py).
+    recipient.refresh_from_db(fields=["unread_message_count"])
+    add_notification(user=recipient, name="unread_message_count", payload=recipient.unread_message_count)
     return message
 
 
@@ -59,7 +61,9 @@ def mark_messages_read(*, user: User) -> None:
     """Record that `user` has read every message so far; their badge drops to 0."""
     user.last_message_read_time = timezone.now()
     user.save(update_fields=["last_message_read_time"])
-    add_notification(user=user, name="unread_message_count", payload=0)
+    # A trigger recounted the row (0 unless a message is dated after now): this page's badge reads it.
+    user.refresh_from_db(fields=["unread_message_count"])
+    add_notification(user=user, name="unread_message_count", payload=user.unread_message_count)
 
 
 class ExportAlreadyRunning(Exception):

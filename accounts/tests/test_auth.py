@@ -464,7 +464,7 @@ def test_password_change_needs_a_login(client):
 def test_password_change_page_renders(client, django_assert_max_num_queries):
     client.force_login(UserFactory())
 
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(2):  # session, user
         response = client.get(reverse("accounts:password_change"))
 
     assert response.status_code == 200

@@ -160,8 +160,8 @@ def test_a_recent_visitor_costs_no_write(client, django_assert_num_queries):
     user = UserFactory(last_seen=timezone.now())
     client.force_login(user)
 
-    # session, user, the navbar's unread-message count: no write.
-    with django_assert_num_queries(3):
+    # session, user (which holds the navbar's unread-message count): no write.
+    with django_assert_num_queries(2):
         client.get(reverse("accounts:edit_profile"))
 
 
@@ -181,7 +181,7 @@ def test_edit_profile_needs_a_login(client):
 
 
 def test_edit_profile_shows_the_current_values(client, me, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         response = client.get(EDIT)
 
     assert response.context["form"].initial["username"] == "me"
@@ -457,7 +457,7 @@ def test_follow_lists_cost_a_fixed_number_of_queries(client, me, django_assert_m
         FollowFactory(follower=susan, followed=other)
         FollowFactory(follower=me, followed=other)
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):
         response = client.get(reverse(name, args=["susan"]))
 
     assert len(response.context["people"]) == min(count, 25)
@@ -528,7 +528,7 @@ def test_delete_account_needs_a_login(client):
 
 
 def test_delete_account_page_warns_and_asks_for_the_password(client, me, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         response = client.get(DELETE)
 
     assert "It cannot be undone." in response.content.decode()

@@ -1,0 +1,323 @@
+"""User.unread_message_count, kept by database triggers, always equals unread_for(user).count()."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import services as account_services
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from posts.models import Message
+from posts.services import mark_messages_read, send_message
+from posts.tests.factories import MessageFactory
+
+pytestmark = pytest.mark.django_db
+
+MESSAGES = reverse("admin:posts_message_changelist")
+USERS = reverse("admin:accounts_user_changelist")
+
+
+def stored(user) -> int:
+    """Return `user`'s unread_message_count as stored now."""
+    return User.objects.values_list("unread_message_count", flat=True).get(pk=user.pk)
+
+
+def counted(user) -> int:
+    """Return what Message.objects.unread_for() counts for `user` as stored now."""
+    return Message.objects.unread_for(User.objects.get(pk=user.pk)).count()
+
+
+def assert_right(*users) -> list[int]:
+    """Assert each stored count equals the counted one; return the counts."""
+    pairs = [(stored(user), counted(user)) for user in users]
+    assert [mine for mine, _theirs in pairs] == [theirs for _mine, theirs in pairs]
+    return [mine for mine, _theirs in pairs]
+
+
+@pytest.fixture
+def reader():
+    return UserFactory(username="reader")
+
+
+# A message inserted -----------------------------------------------------------------------
+
+
+def test_sending_through_the_service_counts_and_notifies_the_stored_count(reader):
+    send_message(sender=UserFactory(), recipient=reader, body="one")
+    send_message(sender=UserFactory(), recipient=reader, body="two")
+
+    assert assert_right(reader) == [2]
+    assert reader.notifications.get(name="unread_message_count").payload == 2
+
+
+def test_factories_and_create_count(reader):
+    MessageFactory(recipient=reader)
+    Message.objects.create(sender=UserFactory(), recipient=reader, body="hi")
+
+    assert assert_right(reader) == [2]
+
+
+def test_bulk_create_counts_each_row(reader):
+    senders = UserFactory.create_batch(3)
+    Message.objects.bulk_create(Message(sender=sender, recipient=reader, body="hi") for sender in senders)
+
+    assert assert_right(reader, *senders) == [3, 0, 0, 0]
+
+
+def test_a_message_from_a_deactivated_sender_does_not_count(reader):
+    gone = UserFactory(is_active=False)
+
+    MessageFactory(sender=gone, recipient=reader)
+
+    assert assert_right(reader) == [0]
+
+
+def test_a_message_dated_before_the_last_read_does_not_count(reader):
+    mark_messages_read(user=reader)
+
+    MessageFactory(recipient=reader, created_at=timezone.now() - timedelta(days=1))
+    MessageFactory(recipient=reader, created_at=timezone.now() + timedelta(seconds=1))
+
+    assert assert_right(reader) == [1]
+
+
+# A message deleted ------------------------------------------------------------------------
+
+
+def test_deleting_messages_one_by_one_or_in_bulk(reader):
+    first, *others = MessageFactory.create_batch(4, recipient=reader)
+
+    first.delete()
+    assert assert_right(reader) == [3]
+    Message.objects.filter(pk__in=[message.pk for message in others[:2]]).delete()
+
+    assert assert_right(reader) == [1]
+
+
+def test_deleting_a_message_already_read_changes_nothing(reader):
+    old = MessageFactory(recipient=reader)
+    mark_messages_read(user=reader)
+    MessageFactory(recipient=reader, created_at=timezone.now() + timedelta(seconds=1))
+
+    old.delete()
+
+    assert assert_right(reader) == [1]
+
+
+def test_deleting_a_deactivated_senders_message_changes_nothing(reader):
+    gone = UserFactory()
+    hidden = MessageFactory(sender=gone, recipient=reader)
+    MessageFactory(recipient=reader)
+    account_services.deactivate_users(users=User.objects.filter(pk=gone.pk))
+
+    hidden.delete()
+
+    assert assert_right(reader) == [1]
+
+
+def test_staff_delete_messages_from_the_admin(moderator_client, reader):
+    messages = MessageFactory.create_batch(3, recipient=reader)
+    data = {"action": "delete_selected", "_selected_action": [message.pk for message in messages[:2]], "post": "yes"}
+
+    assert moderator_client.post(MESSAGES, data).status_code == 302
+
+    assert assert_right(reader) == [1]
+
+
+def test_deleting_a_senders_account_takes_their_messages_out_of_the_count(reader):
+    leaving, staying = UserFactory.create_batch(2)
+    MessageFactory.create_batch(2, sender=leaving, recipient=reader)
+    MessageFactory(sender=staying, recipient=reader)
+    MessageFactory(sender=reader, recipient=leaving)
+
+    account_services.delete_account(user=leaving)
+
+    assert assert_right(reader, staying) == [1, 0]
+
+
+def test_deleting_a_recipients_account_leaves_everyone_else_right(reader):
+    leaving = UserFactory()
+    MessageFactory.create_batch(2, sender=reader, recipient=leaving)
+    MessageFactory(sender=leaving, recipient=reader)
+    MessageFactory(recipient=reader)
+
+    account_services.delete_account(user=leaving)
+
+    assert not Message.objects.filter(recipient_id=leaving.pk).exists()
+    assert assert_right(reader) == [1]
+
+
+# A message re-pointed (a shell or a data fix: the admin cannot edit messages) -------------
+
+
+def test_moving_a_message_to_another_recipient_or_time(reader):
+    other = UserFactory()
+    message = MessageFactory(recipient=reader)
+    mark_messages_read(user=other)
+
+    Message.objects.filter(pk=message.pk).update(recipient=other)
+    assert assert_right(reader, other) == [0, 0]  # before other's last read
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() + timedelta(seconds=1))
+
+    assert assert_right(reader, other) == [0, 1]
+
+
+# The user's last_message_read_time changed -------------------------------------------------
+
+
+def test_opening_the_inbox_recounts_to_zero(client, reader):
+    MessageFactory.create_batch(2, recipient=reader)
+    client.force_login(reader)
+
+    response = client.get(reverse("posts:messages"))
+
+    assert response.context["unread_message_count"] == 0
+    assert assert_right(reader) == [0]
+    assert reader.notifications.get(name="unread_message_count").payload == 0
+
+
+def test_moving_the_read_time_back_or_clearing_it_recounts(reader):
+    now = timezone.now()
+    MessageFactory(recipient=reader, created_at=now - timedelta(days=2))
+    MessageFactory(recipient=reader, created_at=now - timedelta(hours=1))
+    mark_messages_read(user=reader)
+    assert assert_right(reader) == [0]
+
+    reader.last_message_read_time = now - timedelta(days=1)
+    reader.save(update_fields=["last_message_read_time"])
+    assert assert_right(reader) == [1]
+    User.objects.filter(pk=reader.pk).update(last_message_read_time=None)
+
+    assert assert_right(reader) == [2]
+
+
+def test_a_full_save_of_a_stale_user_keeps_the_stored_count(reader):
+    stale = User.objects.get(pk=reader.pk)
+    MessageFactory(recipient=reader)
+
+    stale.about_me = "changed"
+    stale.save()
+
+    assert assert_right(reader) == [1]
+
+
+# A sender's is_active changed --------------------------------------------------------------
+
+
+def test_deactivating_and_reactivating_a_sender_recounts_their_recipients(reader):
+    gone, friend = UserFactory.create_batch(2)
+    MessageFactory.create_batch(2, sender=gone, recipient=reader)
+    MessageFactory(sender=gone, recipient=friend)
+    MessageFactory(sender=friend, recipient=reader)
+
+    account_services.deactivate_users(users=User.objects.filter(pk=gone.pk))
+    assert assert_right(reader, friend, gone) == [1, 0, 0]
+    account_services.reactivate_users(users=User.objects.filter(pk=gone.pk))
+
+    assert assert_right(reader, friend, gone) == [3, 1, 0]
+
+
+def test_deactivating_several_senders_of_one_recipient_in_one_update(reader):
+    senders = UserFactory.create_batch(3)
+    for sender in senders:
+        MessageFactory(sender=sender, recipient=reader)
+
+    account_services.deactivate_users(users=User.objects.filter(pk__in=[sender.pk for sender in senders[:2]]))
+
+    assert assert_right(reader) == [1]
+
+
+def test_deactivation_keeps_the_readers_last_read_time(reader):
+    gone = UserFactory()
+    MessageFactory(sender=gone, recipient=reader)
+    mark_messages_read(user=reader)
+    MessageFactory(sender=gone, recipient=reader, created_at=timezone.now() + timedelta(seconds=1))
+
+    account_services.deactivate_users(users=User.objects.filter(pk=gone.pk))
+    account_services.reactivate_users(users=User.objects.filter(pk=gone.pk))
+
+    assert assert_right(reader) == [1]
+
+
+def test_the_admin_action_and_change_form_recount(moderator_client, reader):
+    gone = UserFactory()
+    MessageFactory(sender=gone, recipient=reader)
+
+    moderator_client.post(USERS, {"action": "deactivate", "_selected_action": [gone.pk]})
+    assert assert_right(reader) == [0]
+    response = moderator_client.post(reverse("admin:accounts_user_change", args=[gone.pk]), {"is_active": "on"})
+
+    assert response.status_code == 302
+    assert assert_right(reader) == [1]
+
+
+def test_a_save_that_changes_neither_column_recounts_nobody(reader):
+    sender = UserFactory()
+    MessageFactory(sender=sender, recipient=reader)
+    User.objects.filter(pk=reader.pk).update(unread_message_count=7)  # a marker a recount would erase
+
+    sender.about_me = "changed"
+    sender.save()  # rewrites is_active and last_message_read_time, unchanged
+    reader.save()
+
+    assert stored(reader) == 7
+
+
+# The badge ----------------------------------------------------------------------------------
+
+
+def test_a_signed_in_page_shows_the_badge_without_counting_messages(client, reader, django_assert_num_queries):
+    MessageFactory.create_batch(3, recipient=reader)
+    client.force_login(reader)
+    client.get(reverse("posts:explore"))  # last_seen is fresh now: no write below
+
+    with django_assert_num_queries(3) as captured:  # session, user, the page of posts
+        response = client.get(reverse("posts:explore"))
+
+    assert not any("posts_message" in query["sql"] for query in captured.captured_queries)
+    content = response.content.decode()
+    start = content.index('id="message-count"')
+    assert content[start : content.index("</span>", start)].endswith(">3")
+
+
+# The migration ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_counts_the_messages_already_there():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("posts", "0005_post_count_trigger")])
+    reader, gone = UserFactory.create_batch(2)
+    MessageFactory.create_batch(2, recipient=reader)
+    MessageFactory(sender=gone, recipient=reader)
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    assert stored(reader) == 0  # no trigger yet
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate([("posts", "0006_unread_message_count_triggers")])
+
+        assert assert_right(reader) == [2]
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migrations_can_be_undone_and_redone_with_the_counters_kept():
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([("accounts", "0005_user_counters"), ("posts", "0005_post_count_trigger")])
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+        reader = UserFactory()
+        reader.posts.create(body="hello")
+        MessageFactory(recipient=reader)
+        assert User.objects.values_list("post_count", "unread_message_count").get(pk=reader.pk) == (1, 1)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
