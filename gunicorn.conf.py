@@ -7,8 +7,14 @@ import os
 bind = os.environ.get("GUNICORN_BIND") or (
     f"0.0.0.0:{os.environ['PORT']}" if "PORT" in os.environ else "127.0.0.1:8000"
 )
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# Processes, not threads: a page is mostly Python (templates, ORM), so threads of one
+# process queue for the GIL. Measured at a million posts (docs/performance.md), 2 workers
+# of 1 thread served the feed 27% faster than 2 x 4 threads and a profile 2.7 times
+# faster. The spare workers cover requests that wait (a translator, SMTP). With one
+# thread gunicorn runs its sync worker, which needs a buffering proxy such as nginx in
+# front (docs/deployment.md); GUNICORN_THREADS > 1 switches to threads.
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
 # Slow clients are the proxy's problem; a request stuck this long is a bug worth a restart.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30

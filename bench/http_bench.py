@@ -79,7 +79,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--small", action="store_true", help="100,000 posts and 1,000 users instead of 1M and 10,000")
     parser.add_argument("--reseed", action="store_true", help="erase the database and seed it again")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (default 4)")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (default 1)")
     parser.add_argument("--concurrency", type=int, default=8, help="open connections (default 8)")
     parser.add_argument("--duration", type=int, default=8, help="seconds of load per case and round (default 8)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds over all the cases; medians are kept (default 3)")

@@ -84,7 +84,7 @@ def test_parse_args_defaults_to_the_million_post_data_set_at_concurrency_8():
     args = parse_args([])
 
     assert args.data_set == DataSet(users=10_000, posts=1_000_000, follows_per_user=100)
-    assert (args.workers, args.threads, args.concurrency, args.reseed) == (2, 4, 8, False)
+    assert (args.workers, args.threads, args.concurrency, args.reseed) == (2, 1, 8, False)
 
 
 def test_parse_args_small_and_reseed():
