@@ -34,8 +34,12 @@ class PostQuerySet(models.QuerySet):
         return self.filter(Q(author__in=followed) | Q(author=user)).for_display()
 
     def by_author(self, user):
-        """Return `user`'s posts, newest first."""
-        return self.filter(author=user).for_display()
+        """Return `user`'s posts, newest first (none while `user` is deactivated).
+
+        Through the related manager, each post's author is the `user` object itself: no
+        copy of the author row per post.
+        """
+        return user.posts.visible().order_by("-created_at", "-pk")
 
 
 class Post(models.Model):
