@@ -97,11 +97,14 @@ class Command(BaseCommand):
         now = timezone.now()
         span = days * 86400
 
+        # Oldest first, as a live site writes them: the table's physical order then follows
+        # created_at, which is what "the newest posts" scans of every page rely on.
+        ages = sorted((rng.randint(0, span) for _ in range(count)), reverse=True)
+
         def rows():
-            for author in rng.choices(people, weights=weights, k=count):
+            for author, age in zip(rng.choices(people, weights=weights, k=count), ages, strict=True):
                 body, language = demo.post_text(rng)
-                created = now - timedelta(seconds=rng.randint(0, span))
-                yield Post(author_id=author.pk, body=body, language=language, created_at=created)
+                yield Post(author_id=author.pk, body=body, language=language, created_at=now - timedelta(seconds=age))
 
         self._bulk(Post, rows(), count, "posts")
 
