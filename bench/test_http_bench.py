@@ -260,3 +260,14 @@ def test_rounds_are_combined_into_medians_with_ratios_taken_per_round():
     assert home["ratio"] == 0.3  # median of 0.3, 0.4 and 0.125
     assert (home["errors"], home["requests"]) == (1, 6000)
     assert rows[0]["ratio"] == 1.0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_restore_data_set_removes_what_the_write_case_wrote_and_keeps_the_rest():
+    kept = PostFactory(body="seeded post")
+    PostFactory.create_batch(2, body=f"{http_bench.WRITE_MARKER} 1: the new café")
+
+    http_bench.restore_data_set()
+
+    assert list(Post.objects.values_list("pk", flat=True)) == [kept.pk]
