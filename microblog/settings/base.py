@@ -176,7 +176,12 @@ if REDIS_URL:
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Per process. Room for the page fragments of a few hundred active readers (a post's
+    # HTML is ~1.5 KB): at Django's default of 300 entries, 16 readers' feeds already
+    # evicted each other and home pages were rendered afresh.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 10_000}}
+    }
 
 EXPORT_DOWNLOAD_DAYS = env.int("EXPORT_DOWNLOAD_DAYS", default=7)
 
