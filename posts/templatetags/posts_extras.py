@@ -76,10 +76,11 @@ def _viewer_key(context) -> bytes:
     return repr(parts).encode()
 
 
-def _fragment_key(post, viewer_key: bytes, now) -> str:
+def _fragment_key(post, viewer_key: bytes, now, *, own: bool) -> str:
     """Return a cache key made of everything posts/_post.html shows for `post` to this viewer."""
     author = post.author
     parts = (
+        own,  # the Delete button
         post.pk,
         post.body,
         post.language,
@@ -97,27 +98,24 @@ def render_posts(context, posts):
     """Render posts/_post.html for each post, reusing the HTML of identical renderings.
 
     Rendering 25 posts was most of a feed page's time. A post looks the same to every
-    viewer but its author (who gets a delete form with a CSRF token), so other viewers'
-    copies come from the cache, keyed by everything the partial shows: a change to any of
-    it (an edit, a new avatar, the relative time moving on, another language) is a new key.
+    viewer but its author (who also gets a Delete button; the form it submits, with the
+    CSRF token, is in includes/chrome_forms.html), so copies come from the cache, keyed
+    by everything the partial shows: a change to any of it (an edit, a new avatar, the
+    relative time moving on, another language) is a new key.
     """
     template = context.template.engine.get_template("posts/_post.html")
-    viewer = context.get("user")
+    viewer_id = getattr(context.get("user"), "pk", None)
     now = timezone.now()
     viewer_key = _viewer_key(context)
-    keys = {
-        post.pk: _fragment_key(post, viewer_key, now) for post in posts if post.author_id != getattr(viewer, "pk", None)
-    }
+    keys = {post.pk: _fragment_key(post, viewer_key, now, own=post.author_id == viewer_id) for post in posts}
     cached = cache.get_many(keys.values())
     rendered, fresh = [], {}
     for post in posts:
-        key = keys.get(post.pk)
-        html = cached.get(key) if key else None
+        key = keys[post.pk]
+        html = cached.get(key)
         if html is None:
             with context.push(post=post):
-                html = template.render(context)
-            if key:
-                fresh[key] = html
+                html = fresh[key] = template.render(context)
         rendered.append(html)
     if fresh:
         cache.set_many(fresh, POST_FRAGMENT_SECONDS)

@@ -1,7 +1,10 @@
-"""posts/_post.html fragments are reused across viewers, never stale, never the author's."""
+"""posts/_post.html fragments are reused across viewers and never stale; the author's differ."""
+
+import re
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
@@ -58,3 +61,21 @@ def test_the_author_gets_a_delete_form_that_others_never_see(client):
 
     assert delete_url in own.text
     assert delete_url not in other.text
+
+
+def test_the_authors_own_posts_come_from_the_cache_too_and_delete_through_a_fresh_form(monkeypatch):
+    client = Client(enforce_csrf_checks=True)
+    post = PostFactory()
+    client.force_login(post.author)
+    client.get(reverse("posts:explore"))
+    stored = []
+    monkeypatch.setattr(cache, "set_many", lambda values, timeout: stored.append(values))
+
+    page = client.get(reverse("posts:explore")).text
+
+    assert stored == []
+    assert f'form="delete-post-form" formaction="{reverse("posts:delete", args=[post.pk])}"' in page
+    token = re.search(r'<form id="delete-post-form"[^>]*>.*?value="([^"]+)"', page, re.DOTALL).group(1)
+    response = client.post(reverse("posts:delete", args=[post.pk]), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert not Post.objects.filter(pk=post.pk).exists()

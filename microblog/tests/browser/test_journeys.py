@@ -190,3 +190,21 @@ def test_logging_out_ends_the_session(page, log_in):
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/auth/login/\?next=/$"))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_an_author_deletes_their_own_post_after_confirming(page, log_in):
+    author = UserFactory()
+    PostFactory(author=author, body="Keep this one")
+    PostFactory(author=author, body="A post to take back")
+    log_in(page, author)
+    page.goto("/explore/")
+    page.goto("/explore/")  # the second time from the cached fragments
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.locator("article.post", has_text="A post to take back").get_by_role("button", name="Delete").click()
+    expect(page.locator("article.post")).to_have_count(2)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("article.post", has_text="A post to take back").get_by_role("button", name="Delete").click()
+
+    expect(page.locator("article.post")).to_have_count(1)
+    expect(page.locator("article.post")).to_contain_text("Keep this one")
