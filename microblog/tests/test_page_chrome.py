@@ -151,3 +151,29 @@ def test_static_urls_are_worked_out_once_per_name(monkeypatch, tmp_path):
 
     assert storage.url("js/app.js") == storage.url("js/app.js") == "/static/js/app.js.abc123"
     assert calls == ["js/app.js"]
+
+
+def test_the_cached_profile_header_shows_new_counts_and_about_me_at_once(client):
+    author = UserFactory(about_me="first words")
+    client.force_login(UserFactory())
+    client.get(reverse("posts:profile", args=[author.username]))
+    PostFactory(author=author)
+    author.about_me = "second words"
+    author.save()
+
+    page = client.get(reverse("posts:profile", args=[author.username])).text
+
+    assert "second words" in page
+    assert "<strong>1</strong> post" in page
+
+
+def test_the_profile_header_keeps_its_follow_button_fresh(client):
+    author = UserFactory()
+    client.force_login(UserFactory())
+    client.get(reverse("posts:profile", args=[author.username]))
+    client.post(reverse("accounts:follow", args=[author.username]))
+
+    page = client.get(reverse("posts:profile", args=[author.username])).text
+
+    assert ">Unfollow</button>" in page
+    assert "<strong>1</strong> follower" in page

@@ -65,6 +65,12 @@ def _age_bucket(value, now) -> int:
     return 100_000 + seconds // 60 if seconds < 86_400 else 10_000_000 + seconds // 3600
 
 
+@register.filter
+def age_bucket(value):
+    """Return what changes exactly when {% reltime value %} may read differently (a cache key part)."""
+    return "" if value is None else _age_bucket(value, timezone.now())
+
+
 def _viewer_key(context) -> bytes:
     """Return what every post's fragment shares on this page: the viewer's language and time zone."""
     parts = (
