@@ -118,19 +118,6 @@ def page(browser, live_server):
 
 
 @pytest.fixture
-def log_in(client, live_server):
-    """Return a function that signs a user in on a page by handing it a session cookie."""
-
-    def sign_in(page, user):
-        client.force_login(user)
-        session = client.cookies[settings.SESSION_COOKIE_NAME]
-        page.context.add_cookies([{"name": session.key, "value": session.value, "url": live_server.url}])
-        return page
-
-    return sign_in
-
-
-@pytest.fixture
 def superuser_client(client):
     """A client signed in as a superuser."""
     from accounts.tests.factories import UserFactory

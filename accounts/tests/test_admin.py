@@ -192,3 +192,4 @@ def test_createsuperuser_works_with_our_user_model(monkeypatch):
     assert admin.is_staff
     assert admin.email == "admin@example.com"
     assert admin.check_password("a long admin passphrase")
+    assert admin.check_password("a long admin passphrase")

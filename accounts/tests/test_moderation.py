@@ -9,7 +9,6 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
-from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
@@ -17,21 +16,13 @@ from django.urls import reverse
 from accounts import services
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, FollowFactory, NotificationFactory, UserFactory
+from microblog.tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
 USERS = reverse("admin:accounts_user_changelist")
 FOLLOWS = reverse("admin:accounts_follow_changelist")
 NOTIFICATIONS = reverse("admin:accounts_notification_changelist")
-
-
-def count_queries(client, url, django_assert_max_num_queries, ceiling):
-    """GET `url`, assert a 200 within `ceiling` queries, and return how many it took."""
-    client.get(url)  # warm the per-process caches (content types), as a running site has them
-    with django_assert_max_num_queries(ceiling) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured)
 
 
 # Deactivation ---------------------------------------------------------------------------
@@ -321,14 +312,3 @@ def test_the_navbar_links_staff_to_the_admin(client, is_staff, shown):
     content = client.get(reverse("posts:explore")).content.decode()
 
     assert (f'href="{reverse("admin:index")}"' in content) is shown
-
-
-def test_createsuperuser_works_with_our_user_model(monkeypatch):
-    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a long admin passphrase")
-
-    call_command("createsuperuser", "--noinput", username="admin", email="admin@example.com", verbosity=0)
-
-    admin = User.objects.get(username="admin")
-    assert admin.is_superuser
-    assert admin.is_staff
-    assert admin.check_password("a long admin passphrase")

@@ -12,6 +12,7 @@ from accounts.models import User
 from accounts.services import deactivate_users
 from accounts.tests.factories import FollowFactory, UserFactory
 from microblog.pagination import EstimatedCountPaginator
+from microblog.tests.queries import count_queries
 from posts.models import Message, Post
 from posts.tests.factories import ExportJobFactory, MessageFactory, PostFactory
 
@@ -21,15 +22,6 @@ POSTS = reverse("admin:posts_post_changelist")
 MESSAGES = reverse("admin:posts_message_changelist")
 JOBS = reverse("admin:posts_exportjob_changelist")
 FACTORIES = {"post": PostFactory, "message": MessageFactory, "exportjob": ExportJobFactory}
-
-
-def count_queries(client, url, django_assert_max_num_queries, ceiling):
-    """GET `url`, assert a 200 within `ceiling` queries, and return how many it took."""
-    client.get(url)  # warm the per-process caches (content types), as a running site has them
-    with django_assert_max_num_queries(ceiling) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured)
 
 
 @pytest.fixture(params=["superuser", "moderator"])
