@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from accounts.models import User
 from microblog.api import CappedCountPagination, error_responses
 from posts import services
-from posts.models import BODY_MAX_LENGTH, Post
+from posts.body import BODY_MAX_LENGTH, EMPTY_MESSAGE, normalize_body, validate_body
+from posts.models import Post
 
 AuthorLinks = inline_serializer(
     name="AuthorLinks", fields={"self": serializers.CharField(), "avatar": serializers.CharField()}
@@ -38,10 +39,24 @@ class AuthorSerializer(serializers.ModelSerializer):
         return {"self": reverse("api:user", args=[user.pk]), "avatar": user.avatar(128)}
 
 
+class BodyField(serializers.CharField):
+    """A post's body, normalised and checked by the same rule as the pages (posts/body.py)."""
+
+    default_error_messages = {"blank": EMPTY_MESSAGE}
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, validators=[validate_body], **kwargs)
+        # For the schema (maxLength) only: validate_body already checks the length.
+        self.max_length = BODY_MAX_LENGTH
+
+    def to_internal_value(self, data):
+        return normalize_body(super().to_internal_value(data))
+
+
 class PostSerializer(serializers.ModelSerializer):
     """A post; only `body` is written by clients."""
 
-    body = serializers.CharField(max_length=BODY_MAX_LENGTH)
+    body = BodyField()
     language = serializers.CharField(
         read_only=True, allow_null=True, help_text=_("ISO 639-1 code, null when it could not be told.")
     )

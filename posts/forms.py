@@ -4,7 +4,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import submit_helper
-from posts.models import BODY_MAX_LENGTH
+from posts.body import BODY_MAX_LENGTH, EMPTY_MESSAGE, normalize_body, validate_body
 from posts.search import MAX_QUERY_LENGTH
 
 # Posts and messages are at most 140 characters; the margin covers line breaks sent as
@@ -17,19 +17,34 @@ language_code = RegexValidator(
 )
 
 
+class BodyField(forms.CharField):
+    """The body of a post or a message, normalised and checked by the rule of posts/body.py.
+
+    No `maxlength` attribute: browsers count it in UTF-16 units (an emoji family is 11),
+    stricter than the rule; the counter of static/js/app.js counts as the server does.
+    """
+
+    default_validators = [validate_body]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}))
+        kwargs.setdefault("error_messages", {"required": EMPTY_MESSAGE})
+        super().__init__(strip=False, **kwargs)
+
+    def to_python(self, value):
+        return normalize_body(super().to_python(value))
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "data-char-counter": BODY_MAX_LENGTH}
+
+
 class PostForm(forms.Form):
-    """The "Say something" box: 1 to 140 characters, not only spaces."""
+    """The "Say something" box: the body rule of posts/body.py."""
 
     label = _("Say something")
     submit_label = _("Post")
 
-    body = forms.CharField(
-        max_length=BODY_MAX_LENGTH,
-        widget=forms.Textarea(
-            attrs={"rows": 3, "maxlength": BODY_MAX_LENGTH, "data-char-counter": "", "autocomplete": "off"}
-        ),
-        error_messages={"required": _("Write something first: it cannot be empty.")},
-    )
+    body = BodyField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

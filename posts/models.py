@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Follow
-
-BODY_MAX_LENGTH = 140
+from posts.body import BODY_MAX_LENGTH
 
 
 class PostQuerySet(models.QuerySet):

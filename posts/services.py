@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import add_notification
+from posts.body import normalize_body
 from posts.emails import send_export_email
 from posts.exports import write_posts_json
 from posts.language import detect_language
@@ -30,7 +31,8 @@ EMAIL_RETRY_DELAY = 2  # seconds, times the attempt number
 @transaction.atomic
 def publish_post(*, author: User, body: str) -> Post:
     """Validate and save a post by `author`, with its detected language."""
-    post = Post(author=author, body=body.strip(), language=detect_language(body))
+    body = normalize_body(body)
+    post = Post(author=author, body=body, language=detect_language(body))
     post.full_clean()
     post.save()
     return post
@@ -47,7 +49,7 @@ def send_message(*, sender: User, recipient: User, body: str) -> Message:
     """Send a private message and refresh the recipient's unread badge."""
     if sender.pk == recipient.pk:
         raise ValidationError(_("You cannot send a message to yourself."))
-    message = Message(sender=sender, recipient=recipient, body=body.strip())
+    message = Message(sender=sender, recipient=recipient, body=normalize_body(body))
     message.full_clean()
     message.save()
     # The insert trigger has just counted the message in (accounts/unread.py).

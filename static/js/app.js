@@ -85,17 +85,38 @@
     });
   });
 
-  // --- Character counter for textareas with data-char-counter. ---
+  // --- Character counter for textareas with data-char-counter="<max>". ---
+  // The rule of posts/body.py: line breaks count as one, whitespace and invisible format
+  // characters (Unicode Cf) at the ends do not count, and the unit is the code point
+  // ([...text]), so an emoji family is 7 here as on the server, not 11 UTF-16 units.
+  var blank = "[\\s\\x1c-\\x1f\\x85\\p{Cf}]+"; // Python's str.isspace() plus category Cf
+  var blankEnds = new RegExp("^" + blank + "|" + blank + "$", "gu");
+
+  function bodyLength(text) {
+    return [...text.replace(/\r\n?/g, "\n").replace(blankEnds, "")].length;
+  }
+
   function setUpCounter(field) {
     var output = document.querySelector('[data-char-counter-for="' + field.id + '"]');
-    var max = parseInt(field.getAttribute("maxlength"), 10);
+    var max = parseInt(field.getAttribute("data-char-counter"), 10);
     if (!output || !max) { return; }
     function update() {
-      var left = max - field.value.length;
-      output.textContent = window.interpolate
-        ? interpolate(ngettext("%s character left", "%s characters left", left), [left])
-        : left + " / " + max;
+      var length = bodyLength(field.value);
+      var left = max - length;
+      if (left >= 0) {
+        output.textContent = interpolate(ngettext("%s character left", "%s characters left", left), [left]);
+      } else {
+        output.textContent = interpolate(ngettext("%s character too many", "%s characters too many", -left), [-left]);
+      }
       output.classList.toggle("text-danger", left < 10);
+      // The browser then refuses to submit and shows why (the server would refuse it too).
+      if (left < 0) {
+        field.setCustomValidity(output.textContent);
+      } else if (field.value && !length) {
+        field.setCustomValidity(gettext("Write something first: it cannot be empty."));
+      } else {
+        field.setCustomValidity("");
+      }
     }
     field.addEventListener("input", update);
     update();
