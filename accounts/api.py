@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.authentication import PasswordAuthentication
+from accounts.avatars import absolute_avatar_url
 from accounts.models import User
 from accounts.validators import validate_email_free, validate_username_free
 from microblog.api import error_responses
@@ -66,7 +67,7 @@ class UserSerializer(serializers.Serializer):
             "self": reverse("api:user", args=[user.pk]),
             "followers": reverse("api:followers", args=[user.pk]),
             "following": reverse("api:following", args=[user.pk]),
-            "avatar": user.avatar(128),
+            "avatar": absolute_avatar_url(user, self.context.get("request")),
         }
 
     def to_representation(self, user):

@@ -19,6 +19,12 @@ def avatar_url(*, email: str, username: str, size: int) -> str:
     return reverse("accounts:identicon", args=[identicon_seed(email or username)]) + f"?s={size}"
 
 
+def absolute_avatar_url(user, request, size: int = 128) -> str:
+    """Return `user`'s avatar as an absolute URL, for API clients that show it on another origin."""
+    url = user.avatar(size)
+    return request.build_absolute_uri(url) if request is not None else url
+
+
 def identicon_seed(value: str) -> str:
     """Return the short hash naming an identicon (it reveals nothing about the email)."""
     return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:20]

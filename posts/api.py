@@ -12,6 +12,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from accounts.avatars import absolute_avatar_url
 from accounts.models import User
 from microblog.api import CappedCountPagination, error_responses
 from posts import services
@@ -36,7 +37,10 @@ class AuthorSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(AuthorLinks)
     def get_links(self, user) -> dict:
-        return {"self": reverse("api:user", args=[user.pk]), "avatar": user.avatar(128)}
+        return {
+            "self": reverse("api:user", args=[user.pk]),
+            "avatar": absolute_avatar_url(user, self.context.get("request")),
+        }
 
 
 class BodyField(serializers.CharField):

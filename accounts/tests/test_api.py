@@ -218,7 +218,7 @@ def test_a_user_has_microblogs_fields_counts_and_host_less_links(client):
         "self": f"/api/users/{ann.pk}",
         "followers": f"/api/users/{ann.pk}/followers",
         "following": f"/api/users/{ann.pk}/following",
-        "avatar": ann.avatar(128),
+        "avatar": "http://testserver" + ann.avatar(128),
     }
     assert datetime.fromisoformat(data["last_seen"]).tzinfo is not None
 

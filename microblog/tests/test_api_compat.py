@@ -97,6 +97,23 @@ def test_get_token_then_read_yourself_with_email(api):
     assert set(me.json()["_links"]) == {"self", "followers", "following", "avatar"}
 
 
+@pytest.mark.parametrize(
+    ("provider", "prefix"), [("local", "http://testserver/avatar/"), ("gravatar", "https://www.gravatar.com/avatar/")]
+)
+def test_the_avatar_link_is_an_absolute_url_for_img_tags_on_another_origin(api, settings, provider, prefix):
+    settings.AVATAR_PROVIDER = provider
+    user_id = api.register("susan").json()["id"]
+    api.get_token("susan")
+    api.client.post("/api/posts", {"body": "hi"}, content_type="application/json", headers=api._headers())
+
+    user = api.get(f"/api/users/{user_id}").json()
+    post = api.get("/api/feed").json()["items"][0]
+
+    assert user["_links"]["avatar"].startswith(prefix)
+    assert user["_links"]["avatar"].endswith("s=128")
+    assert post["author"]["_links"]["avatar"] == user["_links"]["avatar"]
+
+
 def test_other_users_records_carry_no_email(api):
     other_id = api.register("david").json()["id"]
     api.register("susan")

@@ -30,7 +30,7 @@ def test_a_post_has_its_fields_author_and_links(client):
         "author": {
             "id": me.pk,
             "username": me.username,
-            "_links": {"self": f"/api/users/{me.pk}", "avatar": me.avatar(128)},
+            "_links": {"self": f"/api/users/{me.pk}", "avatar": "http://testserver" + me.avatar(128)},
         },
         "_links": {"self": f"/api/posts/{post.pk}"},
     }
