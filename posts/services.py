@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import add_notification
+from microblog.request_id import current_request_id
 from posts.body import normalize_body
 from posts.emails import send_export_email
 from posts.exports import write_posts_json
@@ -81,17 +82,19 @@ def start_export(*, user: User, language: str = "", site_url: str = "") -> Expor
     except IntegrityError:
         raise ExportAlreadyRunning from None
     _publish_progress(job)
-    transaction.on_commit(lambda: _enqueue_export(job))
+    # The worker logs under the id of the request that asked, so a failure can be traced to it.
+    request_id = current_request_id.get()
+    transaction.on_commit(lambda: _enqueue_export(job, request_id))
     return job
 
 
-def _enqueue_export(job: ExportJob) -> None:
+def _enqueue_export(job: ExportJob, request_id: str) -> None:
     """Queue the job's task; if the queue (Redis) is down, end the job failed so the user can retry."""
     # Imported here: tasks import this module to run the job.
     from posts.tasks import export_posts_task
 
     try:
-        export_posts_task.enqueue(job.pk)
+        export_posts_task.enqueue(job.pk, request_id)
     except Exception:
         # The reason (a queue address, say) is for the log, not for the user.
         logger.exception("Export job %s could not be queued", job.pk)
@@ -107,7 +110,8 @@ def retry_export(*, job: ExportJob) -> ExportJob:
 def run_export(*, job_id: int) -> None:
     """Do the work of one export job: write the file, keep it, email it, report progress.
 
-    Any failure ends the job "failed" with its reason; it never stays below 100% forever.
+    Any failure ends the job "failed" with a sentence for the user (the details go to the
+    log); it never stays below 100% forever.
     """
     fail_stale_exports()  # a worker killed mid-job left these behind
     updated = ExportJob.objects.filter(pk=job_id, state=ExportJob.State.QUEUED).update(
@@ -120,22 +124,16 @@ def run_export(*, job_id: int) -> None:
     with translation.override(job.language or settings.LANGUAGE_CODE):
         try:
             _write_export(job)
-        except Exception as error:
+        except Exception:
             logger.exception("Export job %s failed", job.pk)
-            _finish(job, ExportJob.State.FAILED, error=_("The export failed: %(reason)s") % {"reason": error})
+            _finish(job, ExportJob.State.FAILED, error=_("The export failed. Please try again later."))
             return
         try:
             _send_with_retries(job)
-        except Exception as error:
+        except Exception:
             logger.exception("Export job %s: the email could not be sent", job.pk)
-            _finish(
-                job,
-                ExportJob.State.FAILED,
-                error=_(
-                    "Your posts were exported but the email could not be sent (%(reason)s). Download the file instead."
-                )
-                % {"reason": error},
-            )
+            error = _("Your posts were exported but the email could not be sent. Download the file instead.")
+            _finish(job, ExportJob.State.FAILED, error=error)
             return
         _finish(job, ExportJob.State.DONE)
 

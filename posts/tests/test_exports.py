@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from accounts.tests.factories import UserFactory
+from microblog.request_id import RequestIdFilter
 from posts import services
 from posts.models import ExportJob
 from posts.tests.factories import PostFactory
@@ -114,19 +115,26 @@ def test_export_is_post_only_and_needs_a_login(client):
     assert client.get(reverse("posts:export_posts")).status_code == 405
 
 
-def test_a_task_that_raises_ends_failed_with_its_reason(client, me, django_capture_on_commit_callbacks, monkeypatch):
+def test_a_task_that_raises_shows_a_plain_sentence_and_logs_the_detail_with_the_request_id(
+    client, me, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
     def explode(*args, **kwargs):
-        raise RuntimeError("disk full")
+        raise RuntimeError("disk full at /var/lib/secret")
 
     monkeypatch.setattr(services, "write_posts_json", explode)
-    request_export(client, django_capture_on_commit_callbacks)
+    caplog.handler.addFilter(RequestIdFilter())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("posts:export_posts"), headers={"X-Request-ID": "export-request-42"})
 
     run_db_worker()
 
     job = ExportJob.objects.get()
     assert job.state == "failed"
-    assert "disk full" in job.error
-    assert Notification.objects.get(user=me, name="task_progress").payload["state"] == "failed"
+    assert job.error == "The export failed. Please try again later."
+    assert Notification.objects.get(user=me, name="task_progress").payload["error"] == job.error
+    (record,) = [record for record in caplog.records if record.getMessage() == f"Export job {job.pk} failed"]
+    assert record.request_id == "export-request-42"
+    assert "disk full at /var/lib/secret" in caplog.text
     assert not mail.outbox
 
 
@@ -147,7 +155,7 @@ def test_email_failure_fails_the_job_but_keeps_the_file(
     job = ExportJob.objects.get()
     assert len(attempts) == services.EMAIL_ATTEMPTS
     assert job.state == "failed"
-    assert "email could not be sent" in job.error
+    assert job.error == "Your posts were exported but the email could not be sent. Download the file instead."
     download = client.get(reverse("posts:export_download", args=[job.pk]))
     assert download.status_code == 200
     assert len(json.loads(download.content)["posts"]) == 3
