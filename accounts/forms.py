@@ -1,5 +1,3 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
@@ -8,15 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.authentication import LOGIN_MAX_LENGTH
 from accounts.validators import validate_email_free, validate_username_free
+from microblog.forms import submit_helper
 
 User = get_user_model()
-
-
-def submit_helper(label) -> FormHelper:
-    """Return a crispy helper that renders the form with one primary submit button."""
-    helper = FormHelper()
-    helper.add_input(Submit("submit", label))
-    return helper
 
 
 class UniqueIdentityMixin:

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import submit_helper
+from microblog.forms import submit_helper
 from posts.body import BODY_MAX_LENGTH, EMPTY_MESSAGE, normalize_body, validate_body
 from posts.search import MAX_QUERY_LENGTH
 
