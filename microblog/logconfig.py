@@ -35,6 +35,7 @@ def build_logging(*, level: str, log_format: str, log_file: str = "", mail_admin
         "filters": {
             "request_id": {"()": "microblog.request_id.RequestIdFilter"},
             "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+            "redis_outage": {"()": "microblog.cache.RedisOutageFilter"},
         },
         "formatters": {
             "text": {"format": "{asctime} {levelname} [{request_id}] {name}: {message}", "style": "{"},
@@ -54,5 +55,7 @@ def build_logging(*, level: str, log_format: str, log_file: str = "", mail_admin
             "django": {"level": level, "handlers": [], "propagate": True},
             "django.server": {"level": level, "handlers": [], "propagate": True},
             "django.db.backends": {"level": "INFO", "propagate": True},
+            # django-redis reports each cache call it answered as a miss while Redis is down.
+            "microblog.cache": {"filters": ["redis_outage"], "propagate": True},
         },
     }

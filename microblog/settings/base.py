@@ -163,13 +163,20 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # A Redis outage is a logged cache miss, not a 500 on every page (microblog/cache.py).
-            "BACKEND": "microblog.cache.ResilientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            # Fail fast: a page must not wait on a Redis that went away.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                # A Redis outage is a cache miss, not a 500 on every page.
+                "IGNORE_EXCEPTIONS": True,
+                # Fail fast: a page must not wait on a Redis that went away.
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+            },
         }
     }
+    # Logged once per interval as a warning by microblog.cache.RedisOutageFilter.
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "microblog.cache"
     # Sessions survive a cache flush and are shared by every web node.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     INSTALLED_APPS += ["django_rq"]

@@ -4,6 +4,8 @@ import json
 import logging
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, bearer
+from microblog.cache import RedisOutageFilter
 from microblog.tests import live_servers
 from posts import services
 from posts.models import ExportJob, Message, Post
@@ -179,16 +182,34 @@ def redis_down(settings):
     """Point the cache (sessions, throttles, translations) at a Redis that is not there."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "microblog.cache.ResilientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{live_servers.free_port()}/0",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
+    settings.DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    settings.DJANGO_REDIS_LOGGER = "microblog.cache"
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-    from microblog.cache import _OutageLog
-
-    _OutageLog.last = float("-inf")
+    RedisOutageFilter.last = float("-inf")
     return settings
+
+
+def test_the_production_cache_is_the_one_tested_here(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    program = "import json; from django.conf import settings as s; print(json.dumps([s.CACHES, s.DJANGO_REDIS_LOGGER]))"
+
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {program}"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "microblog.settings.dev"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    caches, logger_name = json.loads(result.stdout)
+    assert caches["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+    assert caches["default"]["OPTIONS"]["IGNORE_EXCEPTIONS"] is True
+    assert logger_name == "microblog.cache"
 
 
 def test_the_cache_answers_misses_while_redis_is_down(redis_down, caplog):
@@ -197,14 +218,15 @@ def test_the_cache_answers_misses_while_redis_is_down(redis_down, caplog):
     with caplog.at_level(logging.WARNING, logger="microblog.cache"):
         cache.set("k", 1)
         assert cache.get("k", "default") == "default"
-        assert cache.add("k", 1) is False
+        assert not cache.add("k", 1)
         assert cache.get_many(["k"]) == {}
-        with pytest.raises(ValueError, match="not found"):
-            cache.incr("k")
+        assert cache.incr("k") is None  # django-ratelimit lets the request through (RATELIMIT_FAIL_OPEN)
 
     outage_lines = [record for record in caplog.records if record.name == "microblog.cache"]
     assert len(outage_lines) == 1  # one line per interval, not one per call
+    assert outage_lines[0].levelname == "WARNING"
     assert "Redis is unreachable" in outage_lines[0].getMessage()
+    assert outage_lines[0].exc_info is None
 
 
 def test_the_site_keeps_working_while_redis_is_down(client, redis_down):
