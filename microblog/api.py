@@ -19,13 +19,11 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from microblog.errors import error_payload, json_error
+from microblog.pagination import fetch_page
 
 # ---------------------------------------------------------------------------
 # Collections
 # ---------------------------------------------------------------------------
-
-# Beyond this offset a page is empty without asking the database (and cannot overflow it).
-MAX_OFFSET = 2**31 - 1
 
 
 def _positive_int(raw, default: int) -> int:
@@ -42,7 +40,7 @@ class MicroblogPagination(BasePagination):
 
     Bad or out-of-range numbers are forgiven (clamped) as microblog does, never a
     400 or a 500. Each page costs two queries whatever its size: a COUNT and the
-    page itself, fetched one row long to know whether a next page exists.
+    page itself, by the site's look-ahead (microblog.pagination.fetch_page).
     """
 
     default_per_page = 10
@@ -58,12 +56,11 @@ class MicroblogPagination(BasePagination):
         )
         counted = queryset if self.count_cap is None else queryset[: self.count_cap]
         self.total_items = counted.count()
-        offset = (self.page - 1) * self.per_page
-        beyond_end = offset >= MAX_OFFSET or (self.count_cap is None and offset >= self.total_items)
-        # One row past the page tells whether a next page exists.
-        rows = [] if beyond_end else list(queryset[offset : offset + self.per_page + 1])
-        self.has_next = len(rows) > self.per_page
-        return rows[: self.per_page]
+        if self.count_cap is None and (self.page - 1) * self.per_page >= self.total_items:
+            self.has_next = False  # past the exact count: no need to ask for the rows
+            return []
+        rows, self.has_next = fetch_page(queryset, self.page, self.per_page)
+        return rows
 
     def _link(self, page: int) -> str:
         return f"{self.path}?page={page}&per_page={self.per_page}"
