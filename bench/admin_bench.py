@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # The test settings: DEBUG off (no SQL kept in memory) and the "testserver" host allowed.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "microblog.settings.test")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 # A moderator's refused pages are expected here, not worth a logged traceback.

@@ -263,7 +263,7 @@ def stored_counts(database: str, ledger: Ledger) -> dict[str, collections.Counte
     with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=database) as conn:
         for kind, table in (("post", "posts_post"), ("message", "posts_message")):
             rows = conn.execute(
-                f"SELECT body, count(*) FROM {table} WHERE body = ANY(%s) GROUP BY body",  # noqa: S608
+                f"SELECT body, count(*) FROM {table} WHERE body = ANY(%s) GROUP BY body",
                 (ledger.acknowledged[kind],),
             ).fetchall()
             counts[kind] = collections.Counter(dict(rows))

@@ -146,7 +146,7 @@ def _search_sqlite(posts: PostQuerySet, parsed: ParsedQuery) -> PostQuerySet:
     # The ORM has no model for the FTS5 table, and bm25() only works in the query that
     # runs MATCH on it, so the table is joined with extra(). bm25 is lower for better
     # matches: negate it so a higher search_rank means better on both databases.
-    return posts.extra(  # noqa: S610 - fixed SQL; the one user-derived value is a parameter
+    return posts.extra(  # fixed SQL; the one user-derived value is a parameter
         select={"search_rank": f"-bm25({SQLITE_TABLE})"},
         tables=[SQLITE_TABLE],
         where=[f"{SQLITE_TABLE}.rowid = posts_post.id", f"{SQLITE_TABLE} MATCH %s"],

@@ -418,7 +418,7 @@ class Inbox:
     def __init__(self):
         self.envelopes = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
 

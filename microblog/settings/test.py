@@ -6,7 +6,7 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
-SECRET_KEY = "test-only-secret-key-with-enough-length-and-entropy-0123456789"  # noqa: S105
+SECRET_KEY = "test-only-secret-key-with-enough-length-and-entropy-0123456789"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -36,7 +36,7 @@
       if (popover) { popover.show(); return; }
       if (loading) { return; }
       loading = true;
-      fetch(link.dataset.popupUrl, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      fetch(link.dataset.popupUrl, { credentials: "same-origin" })
         .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.text(); })
         .then(function (html) {
           var content = document.createElement("div");

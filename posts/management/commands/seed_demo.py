@@ -13,7 +13,7 @@ from accounts.models import Follow, User
 from posts import demo
 from posts.models import Post
 
-DEMO_PASSWORD = "demo-password-2024"  # noqa: S105 - printed for the demo login on purpose
+DEMO_PASSWORD = "demo-password-2024"  # printed for the demo login on purpose
 BATCH = 5000
 
 
