@@ -34,6 +34,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	git ls-files -z '*.py' | xargs -0 $(BIN)/django-upgrade --target-version 5.2
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
