@@ -2,9 +2,9 @@
 
 PostgreSQL keeps a generated `tsvector` column with a GIN index; SQLite keeps an FTS5
 table whose content is posts_post itself, synced by triggers. Either way the database
-maintains the index on every write, so it cannot drift from the posts table. Migration
-0003 and the rebuild_search_index command share these statements; changing them needs
-a new migration.
+maintains the index on every write, so it cannot drift from the posts table.
+posts/migrations/0004_post_search_index.py and the rebuild_search_index command share
+these statements; changing them needs a new migration.
 """
 
 from django.db import transaction
@@ -110,7 +110,7 @@ def create_search_index(connection) -> None:
 
 
 def drop_search_index(connection) -> None:
-    """Drop what create_search_index created (the reverse of migration 0003)."""
+    """Drop what create_search_index created (the reverse of migration 0004)."""
     if connection.vendor == "postgresql":
         _execute(connection, PG_DROP)
     elif connection.vendor == "sqlite":
