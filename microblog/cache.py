@@ -21,8 +21,12 @@ class RedisOutageFilter(logging.Filter):
     last = float("-inf")
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # Configuring logging again adds a second instance: decide once per record.
+        if hasattr(record, "redis_outage_shown"):
+            return record.redis_outage_shown
         now = time.monotonic()
-        if now - RedisOutageFilter.last < LOG_EVERY:
+        record.redis_outage_shown = now - RedisOutageFilter.last >= LOG_EVERY
+        if not record.redis_outage_shown:
             return False
         RedisOutageFilter.last = now
         error = record.exc_info[1] if record.exc_info else None

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import logging.config
 import os
 import re
 import subprocess
@@ -227,6 +228,17 @@ def test_the_cache_answers_misses_while_redis_is_down(redis_down, caplog):
     assert outage_lines[0].levelname == "WARNING"
     assert "Redis is unreachable" in outage_lines[0].getMessage()
     assert outage_lines[0].exc_info is None
+
+
+def test_logging_configured_twice_still_lets_one_outage_line_through(redis_down, caplog):
+    from django.core.cache import cache
+
+    logging.config.dictConfig(settings.LOGGING)  # a second filter instance on the logger
+    with caplog.at_level(logging.WARNING, logger="microblog.cache"):
+        cache.get("k")
+        cache.get("k")
+
+    assert [record.name for record in caplog.records] == ["microblog.cache"]
 
 
 def test_the_site_keeps_working_while_redis_is_down(client, redis_down):
