@@ -234,6 +234,7 @@ def test_logging_configured_twice_still_lets_one_outage_line_through(redis_down,
     from django.core.cache import cache
 
     logging.config.dictConfig(settings.LOGGING)  # a second filter instance on the logger
+    logging.getLogger().addHandler(caplog.handler)  # dictConfig replaced the root's handlers
     with caplog.at_level(logging.WARNING, logger="microblog.cache"):
         cache.get("k")
         cache.get("k")
