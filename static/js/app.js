@@ -89,11 +89,14 @@
   // The rule of posts/body.py: line breaks count as one, whitespace and invisible format
   // characters (Unicode Cf) at the ends do not count, and the unit is the code point
   // ([...text]), so an emoji family is 7 here as on the server, not 11 UTF-16 units.
-  var blank = "[\\s\\x1c-\\x1f\\x85\\p{Cf}]+"; // Python's str.isspace() plus category Cf
-  var blankEnds = new RegExp("^" + blank + "|" + blank + "$", "gu");
+  var blank = /^[\s\x1c-\x1f\x85\p{Cf}]$/u; // Python's str.isspace(), or category Cf
 
   function bodyLength(text) {
-    return [...text.replace(/\r\n?/g, "\n").replace(blankEnds, "")].length;
+    var chars = [...text.replace(/\r\n?/g, "\n")];
+    var start = 0, end = chars.length;
+    while (start < end && blank.test(chars[start])) { start++; }
+    while (end > start && blank.test(chars[end - 1])) { end--; }
+    return end - start;
   }
 
   function setUpCounter(field) {

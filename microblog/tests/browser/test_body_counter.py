@@ -28,6 +28,7 @@ SAMPLES = [
     # Python's str.isspace() and JavaScript's \s disagree on these: the rule is Python's.
     "\x1c\x1d\x1e\x1f\x85\u00a0\u3000\u180e" + "z" * 140 + "\u00ad",
     "\x85",
+    " " * 300 + "x" + "\u2060" * 300,  # long blank ends, as a paste may bring
 ]
 
 MEASURE = """(field, text) => {
