@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import services
+from accounts.forms import AdminPasswordChangeForm
 from accounts.models import ApiToken, Follow, Notification, User
 from microblog.pagination import EstimatedCountPaginator
 
@@ -57,6 +58,8 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]})]
+    # Setting a password here revokes the user's API tokens, as on the site.
+    change_password_form = AdminPasswordChangeForm
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not request.user.is_superuser:
