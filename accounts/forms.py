@@ -94,6 +94,10 @@ class SetPasswordForm(SavePasswordThroughServiceMixin, auth_forms.SetPasswordFor
     """Django's new-password form of the reset link; the API tokens end with the old password."""
 
 
+class AdminUserCreationForm(UniqueIdentityMixin, auth_forms.AdminUserCreationForm):
+    """The admin's "Add user": the same username rule and checks as registration."""
+
+
 class AdminPasswordChangeForm(SavePasswordThroughServiceMixin, auth_forms.AdminPasswordChangeForm):
     """The admin's password form; the API tokens end with the old password."""
 
