@@ -309,17 +309,19 @@ class ApiTokenQuerySet(models.QuerySet):
         return self.live().filter(key_hash=ApiToken.hash_key(key)).select_related("user")
 
     def reusable_for(self, user, now=None):
-        """Return `user`'s tokens with more than the reuse margin left, longest-lived first."""
+        """Return `user`'s tokens with more than the reuse margin left, longest-lived first, joined with the user."""
         now = now or timezone.now()
-        return self.filter(user=user).live(now + API_TOKEN_REUSE_MARGIN).order_by("-expires_at")
+        return self.filter(user=user).live(now + API_TOKEN_REUSE_MARGIN).order_by("-expires_at").select_related("user")
 
 
 class ApiToken(models.Model):
     """A Bearer token of the REST API, stored as the SHA-256 digest of its plaintext.
 
-    The plaintext is an HMAC of a random `seed` under SECRET_KEY: a copy of the
-    database alone yields no usable token, yet the server can hand the same token
-    back while it is fresh, as microblog's POST /api/tokens does.
+    The plaintext is an HMAC of a random `seed` and the user's password hash under
+    SECRET_KEY: a copy of the database alone yields no usable token, yet the server can
+    hand the same token back while it is fresh, as microblog's POST /api/tokens does.
+    A new password, set by any path, makes every older token of the user invalid, as
+    Django's session hash does for sessions; services.save_password also deletes them.
     """
 
     user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
@@ -347,9 +349,9 @@ class ApiToken(models.Model):
         return secrets.token_hex(16)
 
     @staticmethod
-    def derive_key(seed: str) -> str:
-        """Return the plaintext token (32 hex characters) for `seed` under SECRET_KEY."""
-        return salted_hmac("accounts.ApiToken", seed, algorithm="sha256").hexdigest()[:32]
+    def derive_key(seed: str, password_hash: str) -> str:
+        """Return the plaintext token (32 hex characters) for `seed` and a password hash under SECRET_KEY."""
+        return salted_hmac("accounts.ApiToken", f"{seed}:{password_hash}", algorithm="sha256").hexdigest()[:32]
 
     @staticmethod
     def hash_key(key: str) -> str:
@@ -358,6 +360,6 @@ class ApiToken(models.Model):
 
     @property
     def key(self) -> str | None:
-        """The plaintext of this token, or None if SECRET_KEY changed since it was issued."""
-        key = self.derive_key(self.seed)
+        """The plaintext of this token, or None if SECRET_KEY or the user's password changed since it was issued."""
+        key = self.derive_key(self.seed, self.user.password)
         return key if self.hash_key(key) == self.key_hash else None

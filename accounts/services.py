@@ -138,11 +138,11 @@ def issue_api_token(*, user: User, now=None) -> str:
     """Return `user`'s API token: the current one while fresh, else a new one valid for an hour."""
     now = now or timezone.now()
     for token in ApiToken.objects.reusable_for(user, now)[:1]:
-        if token.key is not None:  # None: SECRET_KEY changed, so the old plaintext is lost
+        if token.key is not None:  # None: SECRET_KEY or the password changed since
             return token.key
     ApiToken.objects.filter(user=user, expires_at__lte=now).delete()  # keep the table small
     seed = ApiToken.new_seed()
-    key = ApiToken.derive_key(seed)
+    key = ApiToken.derive_key(seed, user.password)
     ApiToken.objects.create(
         user=user, seed=seed, key_hash=ApiToken.hash_key(key), created_at=now, expires_at=now + API_TOKEN_LIFETIME
     )

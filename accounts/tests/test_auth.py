@@ -575,3 +575,16 @@ def test_a_password_set_in_the_admin_revokes_the_api_tokens(superuser_client, to
 
     assert response.status_code == 302
     assert_only_mine_revoked(tokens)
+
+
+def test_a_password_set_by_any_other_path_ends_the_api_tokens(tokens):
+    # What `manage.py changepassword` and the shell do: no form, no service.
+    me, mine = tokens[0], tokens[1]
+    me.set_password(NEW_PASSWORD)
+    me.save()
+
+    assert api_status(mine, me) == 401
+    assert api_status(tokens[3], tokens[2]) == 200
+    fresh = issue_api_token(user=me)
+    assert fresh != mine
+    assert api_status(fresh, me) == 200
