@@ -8,11 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accounts import services
 from accounts.api import RegistrationSerializer
 from accounts.forms import ProfileForm, RegistrationForm
-from accounts.models import User
+from accounts.models import User, ascii_domain, email_spellings
 from accounts.tests.factories import UserFactory, basic
 
 pytestmark = pytest.mark.django_db
@@ -313,12 +315,19 @@ def test_an_older_non_ascii_name_keeps_working(client):
     profile = client.get(reverse("posts:profile", args=["straße"]))
     edited = client.post(EDIT, {"username": "straße", "about_me": "Neu."})
     token = client.post("/api/tokens", headers=basic("straße"))
+    put = client.put(
+        f"/api/users/{User.objects.get().pk}",
+        {"username": "straße", "about_me": "Per API."},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token.json()['token']}"},
+    )
 
     assert signed_in.status_code == 302
     assert profile.status_code == 200
     assert edited.status_code == 302
-    assert User.objects.get().about_me == "Neu."
     assert token.status_code == 200
+    assert put.status_code == 200
+    assert User.objects.get().about_me == "Per API."
 
 
 def test_an_older_non_ascii_name_can_be_renamed_to_its_own_look_alike(client):
@@ -386,6 +395,22 @@ def test_a_new_address_with_an_older_unicode_spelling_taken_is_refused(client):
 
     assert response.status_code == 200
     assert "already uses this email address" in errors_of(response, "email")
+
+
+@given(email=st.text())
+def test_normalising_any_text_as_an_address_never_fails(email):
+    normalized = User.objects.normalize_email(email)
+
+    assert User.objects.normalize_email(normalized) == normalized
+    assert email_spellings(email)
+
+
+@pytest.mark.parametrize(
+    ("domain", "ascii_form"),
+    [("Example.COM", "example.com"), ("bücher.example", "xn--bcher-kva.example"), ("☃.example", "xn--n3h.example")],
+)
+def test_domains_are_stored_in_ascii(domain, ascii_form):
+    assert ascii_domain(domain) == ascii_form
 
 
 # --- One lookup by name or address ---------------------------------------------------
