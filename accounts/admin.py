@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import services
+from accounts.forms import AdminPasswordChangeForm, AdminUserCreationForm
 from accounts.models import ApiToken, Follow, Notification, User
 from microblog.pagination import EstimatedCountPaginator
 
@@ -57,6 +58,9 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]})]
+    # New names follow the site's rule; setting a password revokes the user's API tokens.
+    add_form = AdminUserCreationForm
+    change_password_form = AdminPasswordChangeForm
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not request.user.is_superuser:

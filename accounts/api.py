@@ -5,7 +5,6 @@ errors and throttles come from microblog/api.py. Paths are wired in microblog/ur
 """
 
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -21,7 +20,7 @@ from accounts import services
 from accounts.authentication import PasswordAuthentication
 from accounts.avatars import absolute_avatar_url
 from accounts.models import User
-from accounts.validators import validate_email_free, validate_username_free
+from accounts.validators import validate_email_free, validate_new_username, validate_username_characters
 from microblog.api import error_responses
 from microblog.throttling import (
     RegistrationRateThrottle,
@@ -82,12 +81,12 @@ class UserSerializer(serializers.Serializer):
 class ProfileSerializer(serializers.Serializer):
     """What a user may set about themselves; the checks the registration form makes too."""
 
-    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    username = serializers.CharField(max_length=150, help_text=validate_username_characters.message)
     email = serializers.EmailField(max_length=254)
     about_me = serializers.CharField(max_length=140, required=False, allow_blank=True, allow_null=True)
 
     def validate_username(self, value):
-        return validate_username_free(value, user=self.instance)
+        return validate_new_username(value, user=self.instance)
 
     def validate_email(self, value):
         return validate_email_free(value, user=self.instance)

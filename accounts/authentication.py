@@ -36,7 +36,8 @@ class BearerTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, key):
         token = ApiToken.objects.for_key(key).first()
-        if token is None:
+        # A key derived from an older password hash no longer matches: the password changed.
+        if token is None or token.key != key:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("This account is disabled."))

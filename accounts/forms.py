@@ -1,21 +1,24 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.authentication import LOGIN_MAX_LENGTH
-from accounts.validators import validate_email_free, validate_username_free
+from accounts.models import email_spellings
+from accounts.validators import validate_email_free, validate_new_username
 from microblog.forms import submit_helper
 
 User = get_user_model()
 
 
 class UniqueIdentityMixin:
-    """Friendly field errors for usernames and emails taken in any letter case."""
+    """Friendly field errors for usernames (the ASCII rule, taken, look-alike) and emails taken in any case."""
 
     def clean_username(self):
-        return validate_username_free(self.cleaned_data["username"], user=self.instance)
+        return validate_new_username(self.cleaned_data["username"], user=self.instance)
 
     def clean_email(self):
         return validate_email_free(self.cleaned_data["email"], user=self.instance)
@@ -63,6 +66,44 @@ class ProfileForm(UniqueIdentityMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = submit_helper(_("Save"))
+
+
+class SavePasswordThroughServiceMixin:
+    """Save the new password with services.save_password, which also revokes the user's API tokens."""
+
+    def set_password_and_save(self, user, *args, commit=True, **kwargs):
+        user = super().set_password_and_save(user, *args, commit=False, **kwargs)
+        if commit:
+            services.save_password(user=user)
+        return user
+
+
+class PasswordChangeForm(SavePasswordThroughServiceMixin, auth_forms.PasswordChangeForm):
+    """Django's password change; the API tokens end with the old password."""
+
+
+class SetPasswordForm(SavePasswordThroughServiceMixin, auth_forms.SetPasswordForm):
+    """Django's new-password form of the reset link; the API tokens end with the old password."""
+
+
+class AdminUserCreationForm(UniqueIdentityMixin, auth_forms.AdminUserCreationForm):
+    """The admin's "Add user": the same username rule and checks as registration."""
+
+
+class AdminPasswordChangeForm(SavePasswordThroughServiceMixin, auth_forms.AdminPasswordChangeForm):
+    """The admin's password form; the API tokens end with the old password."""
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset request, finding the account by either spelling of the address's domain."""
+
+    def get_users(self, email):
+        # Sent to the stored address, and only when it is the one typed (in any case or
+        # domain spelling): a look-alike that LOWER() happens to fold together gets nothing.
+        wanted = set(email_spellings(email))
+        for user in User.objects.active().with_email(email):
+            if user.has_usable_password() and wanted & set(email_spellings(user.email)):
+                yield user
 
 
 class DeleteAccountForm(forms.Form):

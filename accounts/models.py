@@ -2,6 +2,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
+import idna
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
@@ -27,18 +28,63 @@ COUNTER_FIELDS = frozenset({"post_count", "follower_count", "following_count", "
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
 
+def ascii_domain(domain: str) -> str:
+    """Return an email domain in lower-case ASCII: `bücher.example` becomes `xn--bcher-kva.example`."""
+    domain = domain.lower()
+    if domain.isascii():
+        return domain
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        pass
+    try:
+        # IDNA 2003 (Python's own codec) still encodes names that IDNA 2008 refuses, such as symbols.
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
+
+
+def email_spellings(email: str) -> list[str]:
+    """Return the lower-case spellings under which `email` may be stored: its ASCII domain first.
+
+    Addresses are stored with an ASCII domain; accounts created before that rule may hold
+    the Unicode one, so a lookup tries both.
+    """
+    email = (email or "").strip()
+    local, at, domain = email.rpartition("@")
+    if not at:
+        return [email.lower()]
+    ascii_form = ascii_domain(domain)
+    try:
+        unicode_form = idna.decode(ascii_form)
+    except (idna.IDNAError, UnicodeError):
+        unicode_form = domain.lower()
+    return list(dict.fromkeys(f"{local}@{form}".lower() for form in (ascii_form, unicode_form, domain.lower())))
+
+
 class UserQuerySet(models.QuerySet):
     def active(self):
         """Return the users who may sign in (not deactivated by a moderator)."""
         return self.filter(is_active=True)
 
     def by_login(self, login: str):
-        """Return the users whose username or email is `login`, ignoring case."""
-        return self.filter(Q(username__iexact=login) | Q(email__iexact=login))
+        """Return the users whose username or email is `login` in any letter case (one query, two indexes).
+
+        The way to find people by what they type; both sides go through the database's
+        LOWER(), so PostgreSQL answers from the `Lower(...)` unique indexes.
+        """
+        return self._identities().filter(_named(login) | _with_email(login))
 
     def named(self, username: str):
-        """Return the user called `username`, ignoring case (served by the Lower(username) index)."""
-        return self.alias(username_lower=Lower("username")).filter(username_lower=username.lower())
+        """Return the user called `username` in any letter case (served by the Lower(username) index)."""
+        return self._identities().filter(_named(username))
+
+    def with_email(self, email: str):
+        """Return the user whose email is `email` in any case, either domain spelling (the Lower(email) index)."""
+        return self._identities().filter(_with_email(email))
+
+    def _identities(self):
+        return self.alias(username_lower=Lower("username"), email_lower=Lower("email"))
 
     def with_counted_counts(self):
         """Annotate the three counts counted from the rows (to check the stored ones)."""
@@ -80,8 +126,30 @@ class UserQuerySet(models.QuerySet):
         return bool(updated)
 
 
+def _named(username: str) -> Q:
+    return Q(username_lower=Lower(Value(username)))
+
+
+def _with_email(email: str) -> Q:
+    spellings = Q()
+    for spelling in email_spellings(email):
+        spellings |= Q(email_lower=Lower(Value(spelling)))
+    return spellings
+
+
 class AccountManager(UserManager.from_queryset(UserQuerySet)):
     """Django's user manager (create_user, createsuperuser) with our QuerySet methods."""
+
+    @classmethod
+    def normalize_email(cls, email):
+        """Lower-case the domain and write it in ASCII (IDNA), so an address has one stored spelling.
+
+        Used by every write: the forms and the model's clean(), the API, the services,
+        create_user and createsuperuser.
+        """
+        email = super().normalize_email(email)
+        local, at, domain = email.rpartition("@")
+        return f"{local}@{ascii_domain(domain)}" if at else email
 
 
 class User(AbstractUser):
@@ -241,17 +309,19 @@ class ApiTokenQuerySet(models.QuerySet):
         return self.live().filter(key_hash=ApiToken.hash_key(key)).select_related("user")
 
     def reusable_for(self, user, now=None):
-        """Return `user`'s tokens with more than the reuse margin left, longest-lived first."""
+        """Return `user`'s tokens with more than the reuse margin left, longest-lived first, joined with the user."""
         now = now or timezone.now()
-        return self.filter(user=user).live(now + API_TOKEN_REUSE_MARGIN).order_by("-expires_at")
+        return self.filter(user=user).live(now + API_TOKEN_REUSE_MARGIN).order_by("-expires_at").select_related("user")
 
 
 class ApiToken(models.Model):
     """A Bearer token of the REST API, stored as the SHA-256 digest of its plaintext.
 
-    The plaintext is an HMAC of a random `seed` under SECRET_KEY: a copy of the
-    database alone yields no usable token, yet the server can hand the same token
-    back while it is fresh, as microblog's POST /api/tokens does.
+    The plaintext is an HMAC of a random `seed` and the user's password hash under
+    SECRET_KEY: a copy of the database alone yields no usable token, yet the server can
+    hand the same token back while it is fresh, as microblog's POST /api/tokens does.
+    A new password, set by any path, makes every older token of the user invalid, as
+    Django's session hash does for sessions; services.save_password also deletes them.
     """
 
     user = models.ForeignKey(User, models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
@@ -279,9 +349,9 @@ class ApiToken(models.Model):
         return secrets.token_hex(16)
 
     @staticmethod
-    def derive_key(seed: str) -> str:
-        """Return the plaintext token (32 hex characters) for `seed` under SECRET_KEY."""
-        return salted_hmac("accounts.ApiToken", seed, algorithm="sha256").hexdigest()[:32]
+    def derive_key(seed: str, password_hash: str) -> str:
+        """Return the plaintext token (32 hex characters) for `seed` and a password hash under SECRET_KEY."""
+        return salted_hmac("accounts.ApiToken", f"{seed}:{password_hash}", algorithm="sha256").hexdigest()[:32]
 
     @staticmethod
     def hash_key(key: str) -> str:
@@ -290,6 +360,6 @@ class ApiToken(models.Model):
 
     @property
     def key(self) -> str | None:
-        """The plaintext of this token, or None if SECRET_KEY changed since it was issued."""
-        key = self.derive_key(self.seed)
+        """The plaintext of this token, or None if SECRET_KEY or the user's password changed since it was issued."""
+        key = self.derive_key(self.seed, self.user.password)
         return key if self.hash_key(key) == self.key_hash else None

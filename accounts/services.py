@@ -11,6 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import API_TOKEN_LIFETIME, ApiToken, Follow, Notification, User
+from accounts.validators import (
+    validate_email_free,
+    validate_username_characters,
+    validate_username_free,
+    validate_username_unlike_others,
+)
 
 # What a user may change about themselves through the API (as in microblog's from_dict).
 PROFILE_FIELDS = ("username", "email", "about_me")
@@ -52,24 +58,50 @@ def add_notification(*, user: User, name: str, payload) -> Notification:
     return notification
 
 
-def _save_identity(user: User, **save_kwargs) -> None:
-    """Validate and save `user`; a concurrent duplicate becomes a ValidationError, not a 500."""
-    user.full_clean(exclude=["password"])
+def _check_username(username: str, *, user: User | None = None) -> None:
+    """Refuse a new name or a rename that breaks the username rule or looks like someone else's.
+
+    Whether the name is free is the Lower(username) constraint's job (see _save_identity);
+    the forms and the API check it first only to answer sooner.
+    """
+    if user is not None and user.pk and username == user.username:
+        return  # kept as it is: names from before the ASCII rule stay valid
+    try:
+        validate_username_characters(username)
+        validate_username_unlike_others(username, user=user)
+    except ValidationError as error:
+        raise ValidationError({"username": error.error_list}) from None
+
+
+def _save_identity(user: User, fields, **save_kwargs) -> None:
+    """Validate `fields` of `user` and save; a name or address taken meanwhile is a ValidationError, not a 500."""
+    others = [field.name for field in user._meta.fields if field.name not in fields]
+    user.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             user.save(**save_kwargs)
     except IntegrityError:
-        raise ValidationError(_("A user with that username or email address already exists.")) from None
+        # A double click, or someone else took the name or the address since the form's
+        # checks: say which, as the form would have.
+        taken = {}
+        for field, check in (("username", validate_username_free), ("email", validate_email_free)):
+            if field in fields:
+                try:
+                    check(getattr(user, field), user=user)
+                except ValidationError as error:
+                    taken[field] = error.error_list
+        raise ValidationError(taken or _("A user with that username or email address already exists.")) from None
 
 
 @transaction.atomic
 def register_user(*, username: str, email: str, password: str, about_me: str = "") -> User:
     """Create an active account with a hashed password (the caller validated the password)."""
+    _check_username(username)
     user = User(
         username=username, email=User.objects.normalize_email(email), about_me=about_me, last_seen=timezone.now()
     )
     user.set_password(password)
-    _save_identity(user)
+    _save_identity(user, ["username", "email", "about_me"])
     return user
 
 
@@ -79,13 +111,26 @@ def update_profile(*, user: User, **changes) -> User:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"update_profile() cannot change {sorted(unknown)}")
+    if "username" in changes:
+        _check_username(changes["username"], user=user)
     if "email" in changes:
         changes["email"] = User.objects.normalize_email(changes["email"])
     for field, value in changes.items():
         setattr(user, field, value)
     if changes:
-        _save_identity(user, update_fields=list(changes))
+        _save_identity(user, list(changes), update_fields=list(changes))
     return user
+
+
+@transaction.atomic
+def save_password(*, user: User) -> None:
+    """Store the password just set on `user` and revoke every API token they hold.
+
+    Django's session hash covers the password, so the user's other sessions end with the
+    change; the tokens end with it too (docs/accounts.md).
+    """
+    user.save(update_fields=["password"])
+    ApiToken.objects.filter(user=user).delete()
 
 
 @transaction.atomic
@@ -93,11 +138,11 @@ def issue_api_token(*, user: User, now=None) -> str:
     """Return `user`'s API token: the current one while fresh, else a new one valid for an hour."""
     now = now or timezone.now()
     for token in ApiToken.objects.reusable_for(user, now)[:1]:
-        if token.key is not None:  # None: SECRET_KEY changed, so the old plaintext is lost
+        if token.key is not None:  # None: SECRET_KEY or the password changed since
             return token.key
     ApiToken.objects.filter(user=user, expires_at__lte=now).delete()  # keep the table small
     seed = ApiToken.new_seed()
-    key = ApiToken.derive_key(seed)
+    key = ApiToken.derive_key(seed, user.password)
     ApiToken.objects.create(
         user=user, seed=seed, key_hash=ApiToken.hash_key(key), created_at=now, expires_at=now + API_TOKEN_LIFETIME
     )

@@ -22,7 +22,15 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts import services
 from accounts.avatars import identicon_svg
-from accounts.forms import DeleteAccountForm, LoginForm, ProfileForm, RegistrationForm
+from accounts.forms import (
+    DeleteAccountForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    ProfileForm,
+    RegistrationForm,
+    SetPasswordForm,
+)
 from accounts.models import Notification, User
 from microblog.errors import is_api_request, json_error
 from microblog.mixins import JsonLoginRequiredMixin
@@ -80,6 +88,14 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
+def add_service_errors(form, error: ValidationError):
+    """Put a service's ValidationError on `form`: under its fields where it has them, else above the form."""
+    by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for field, field_messages in by_field.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+    return form
+
+
 def _rate(setting_name):
     """Read a django-ratelimit rate from settings at request time (tests can change it)."""
     return lambda group, request: getattr(settings, setting_name)
@@ -93,7 +109,15 @@ class RegisterView(AnonymousRequiredMixin, CreateView):
     template_name = "accounts/register.html"
 
     def form_valid(self, form):
-        user = form.save()
+        try:
+            user = services.register_user(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as error:
+            # Taken by someone else since the form's checks (a double click, a race).
+            return self.form_invalid(add_service_errors(form, error))
         login(self.request, user, backend="accounts.backends.UsernameOrEmailBackend")
         messages.success(self.request, _("Congratulations, you are now a registered user!"))
         return redirect(settings.LOGIN_REDIRECT_URL)
@@ -101,6 +125,7 @@ class RegisterView(AnonymousRequiredMixin, CreateView):
 
 @method_decorator(ratelimit(key="ip", rate=_rate("PASSWORD_RESET_RATE"), method="POST"), name="post")
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
     template_name = "accounts/password_reset_form.html"
     email_template_name = "email/password_reset.txt"
     html_email_template_name = "email/password_reset.html"
@@ -113,6 +138,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = SetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
@@ -122,6 +148,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:edit_profile")
     success_message = gettext_lazy("Your password has been changed.")
@@ -141,6 +168,18 @@ class EditProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
         # A copy: a rejected form writes its values onto the instance, and the page
         # (navbar, profile link) must keep showing the user as saved.
         return copy.copy(self.request.user)
+
+    def form_valid(self, form):
+        changes = {field: form.cleaned_data[field] for field in form.Meta.fields}
+        try:
+            # A fresh copy: the form's one already holds the new values, and the signed-in
+            # user must keep the saved ones if this fails.
+            services.update_profile(user=copy.copy(self.request.user), **changes)
+        except ValidationError as error:
+            # Taken by someone else since the form's checks.
+            return self.form_invalid(add_service_errors(form, error))
+        messages.success(self.request, self.get_success_message(form.cleaned_data))
+        return redirect(self.get_success_url())
 
 
 class DeleteAccountView(LoginRequiredMixin, FormView):

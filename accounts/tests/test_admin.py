@@ -138,8 +138,25 @@ def test_the_admin_add_page_refuses_an_email_taken_in_another_case(admin_client)
     )
 
     assert response.status_code == 200
-    assert "already exists" in str(response.context["adminform"].form.errors)
+    assert "already uses this email address" in str(response.context["adminform"].form.errors)
     assert not User.objects.filter(username="newbie").exists()
+
+
+@pytest.mark.parametrize("username", ["..", "\u0430lice"])
+def test_the_admin_add_page_keeps_the_username_rule(admin_client, username):
+    response = admin_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": username,
+            "email": "newbie@example.com",
+            "password1": "tangerine dream 42",
+            "password2": "tangerine dream 42",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Enter a valid username" in str(response.context["adminform"].form.errors)
+    assert not User.objects.filter(email="newbie@example.com").exists()
 
 
 @pytest.mark.parametrize("count", [1, 30])

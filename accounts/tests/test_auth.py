@@ -11,10 +11,11 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import ApiToken, User
+from accounts.services import issue_api_token
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +64,9 @@ def test_registering_creates_the_user_signs_them_in_and_goes_home(client):
 
 
 def test_registering_costs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
-    # Includes django-axes's lookups of failed attempts for the new sign-in.
-    with django_assert_max_num_queries(18):
+    # Includes django-axes's lookups of failed attempts for the new sign-in, the form's
+    # friendly checks, and the service's look-alike check and savepoints.
+    with django_assert_max_num_queries(23):
         response = client.post(REGISTER, registration())
 
     assert response.status_code == 302
@@ -506,3 +508,83 @@ def test_a_bad_password_change_shows_a_form_error(client, data, field):
     assert response.context["form"].errors[field]
     user.refresh_from_db()
     assert user.check_password(DEFAULT_PASSWORD)
+
+
+# --- A new password ends the API tokens -----------------------------------------------
+
+
+def api_status(token, user):
+    return Client().get(f"/api/users/{user.pk}", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+@pytest.fixture
+def tokens():
+    """Two users with a live API token each: `mine` loses it with a new password, `theirs` keeps it."""
+    me, them = UserFactory(username="susan", email="susan@example.com"), UserFactory()
+    mine, theirs = issue_api_token(user=me), issue_api_token(user=them)
+    assert api_status(mine, me) == api_status(theirs, them) == 200
+    return me, mine, them, theirs
+
+
+def assert_only_mine_revoked(tokens):
+    me, mine, them, theirs = tokens
+    assert api_status(mine, me) == 401
+    assert not ApiToken.objects.filter(user=me).exists()
+    assert api_status(theirs, them) == 200
+
+
+def test_changing_the_password_revokes_the_api_tokens(client, tokens):
+    client.force_login(tokens[0])
+
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": DEFAULT_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert_only_mine_revoked(tokens)
+    assert client.get(reverse("accounts:edit_profile")).status_code == 200  # this session goes on
+
+
+def test_a_rejected_password_change_keeps_the_api_tokens(client, tokens):
+    me, mine = tokens[0], tokens[1]
+    client.force_login(me)
+
+    client.post(reverse("accounts:password_change"), {"old_password": "wrong", "new_password1": NEW_PASSWORD})
+
+    assert api_status(mine, me) == 200
+
+
+def test_resetting_the_password_revokes_the_api_tokens(client, tokens):
+    request_reset(client)
+    landing = client.get(reset_link(mail.outbox[0]))
+
+    done = client.post(landing["Location"], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    assert done["Location"] == reverse("accounts:password_reset_complete")
+    assert_only_mine_revoked(tokens)
+
+
+def test_a_password_set_in_the_admin_revokes_the_api_tokens(superuser_client, tokens):
+    # Django's admin names this URL after its own auth app, whatever the user model.
+    url = reverse("admin:auth_user_password_change", args=[tokens[0].pk])
+
+    response = superuser_client.post(
+        url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"}
+    )
+
+    assert response.status_code == 302
+    assert_only_mine_revoked(tokens)
+
+
+def test_a_password_set_by_any_other_path_ends_the_api_tokens(tokens):
+    # What `manage.py changepassword` and the shell do: no form, no service.
+    me, mine = tokens[0], tokens[1]
+    me.set_password(NEW_PASSWORD)
+    me.save()
+
+    assert api_status(mine, me) == 401
+    assert api_status(tokens[3], tokens[2]) == 200
+    fresh = issue_api_token(user=me)
+    assert fresh != mine
+    assert api_status(fresh, me) == 200

@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", help="write to this file instead of stdout")
 
     def handle(self, *args, username, output, **options):
-        user = User.objects.filter(username__iexact=username).first()
+        user = User.objects.named(username).first()
         if user is None:
             raise CommandError(f"No user is called {username!r}.")
         if output:
