@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import cache_control
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
-from django_ratelimit.decorators import ratelimit
 
 from accounts import services
 from accounts.avatars import identicon_svg
@@ -28,6 +27,7 @@ from microblog.errors import is_api_request, json_error
 from microblog.mixins import JsonLoginRequiredMixin
 from microblog.pagination import LookaheadPaginationMixin
 from microblog.redirects import safe_next
+from microblog.throttling import PasswordResetRateThrottle, RegisterRateThrottle, throttle
 
 REMEMBER_ME_AGE = 60 * 60 * 24 * 14  # two weeks
 
@@ -80,12 +80,7 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
-def _rate(setting_name):
-    """Read a django-ratelimit rate from settings at request time (tests can change it)."""
-    return lambda group, request: getattr(settings, setting_name)
-
-
-@method_decorator(ratelimit(key="ip", rate=_rate("REGISTER_RATE"), method="POST"), name="post")
+@method_decorator(throttle(RegisterRateThrottle), name="post")
 class RegisterView(AnonymousRequiredMixin, CreateView):
     """Create an account and sign the new user in at once."""
 
@@ -99,7 +94,7 @@ class RegisterView(AnonymousRequiredMixin, CreateView):
         return redirect(settings.LOGIN_REDIRECT_URL)
 
 
-@method_decorator(ratelimit(key="ip", rate=_rate("PASSWORD_RESET_RATE"), method="POST"), name="post")
+@method_decorator(throttle(PasswordResetRateThrottle), name="post")
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
     email_template_name = "email/password_reset.txt"

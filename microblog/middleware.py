@@ -1,4 +1,5 @@
-"""Project-wide middleware: health check, request ids, database outages, benchmark counts."""
+"""Project-wide middleware: client addresses, health check, request ids, database outages,
+benchmark counts, Cache-Control for per-user pages."""
 
 import logging
 import re
@@ -9,6 +10,7 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 
+from microblog.client_address import ENVIRON_KEY, client_ip, current_client_ip
 from microblog.errors import DATABASE_DOWN, database_unavailable
 from microblog.request_id import current_request_id
 
@@ -16,6 +18,24 @@ logger = logging.getLogger(__name__)
 
 # Accept a proxy's id only if it is short and plain, so it cannot forge log lines.
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class ClientAddressMiddleware:
+    """Put the client's address (microblog.client_address) on the log lines of the request.
+
+    Also in the WSGI environ, where gunicorn's access log reads it after the response.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        address = request.META[ENVIRON_KEY] = client_ip(request)
+        token = current_client_ip.set(address or "-")
+        try:
+            return self.get_response(request)
+        finally:
+            current_client_ip.reset(token)
 
 
 class HealthCheckMiddleware:
