@@ -2,6 +2,7 @@ import copy
 import math
 from urllib.parse import urlsplit
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -21,6 +22,7 @@ from django.views.generic import CreateView, DetailView, FormView, ListView, Upd
 
 from accounts import services
 from accounts.avatars import identicon_svg
+from accounts.backends import login_identifier
 from accounts.forms import DeleteAccountForm, LoginForm, ProfileForm, RegistrationForm
 from accounts.models import Notification, User
 from microblog.errors import is_api_request, json_error
@@ -66,6 +68,10 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        # The account's failures end here; the client's do not (AXES_RESET_ON_SUCCESS is
+        # off): otherwise signing in to an account of one's own would wipe the count of
+        # one's guesses at everybody else's.
+        axes_reset(username=login_identifier(self.request, {"username": form.get_user().get_username()}))
         # 0 ends the session with the browser; otherwise it lasts two weeks.
         self.request.session.set_expiry(REMEMBER_ME_AGE if form.cleaned_data["remember_me"] else 0)
         return response
