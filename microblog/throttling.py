@@ -147,7 +147,8 @@ class TranslateRateThrottle(PerUserMixin, ViewRateThrottle):
     rate_setting = "TRANSLATE_RATE"
 
     def refusal(self, request, retry_after):
-        return json_error(429, _("Too many translations at once. Try again in a minute."), Retry_After=retry_after)
+        message = _("Too many translations in a short time. Please try again later.")
+        return json_error(429, message, Retry_After=retry_after)
 
 
 class CspReportRateThrottle(ViewRateThrottle):
