@@ -17,7 +17,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 
 from accounts import services
@@ -122,12 +122,14 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
+@method_decorator(never_cache, name="dispatch")
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:edit_profile")
     success_message = gettext_lazy("Your password has been changed.")
 
 
+@method_decorator(never_cache, name="dispatch")  # the account's own settings
 class EditProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
     """Change your username and about-me text."""
 
@@ -144,6 +146,7 @@ class EditProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
         return copy.copy(self.request.user)
 
 
+@method_decorator(never_cache, name="dispatch")
 class DeleteAccountView(LoginRequiredMixin, FormView):
     """Delete the signed-in account after a password confirmation."""
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
+from django.utils.cache import cc_delim_re, patch_cache_control
 
 from microblog.client_address import ENVIRON_KEY, client_ip, current_client_ip
 from microblog.errors import DATABASE_DOWN, database_unavailable
@@ -123,3 +124,40 @@ class QueryCountMiddleware:
             response = self.get_response(request)
         response[self.header] = str(count)
         return response
+
+
+class PrivateCacheMiddleware:
+    """Mark every response that depends on the signed-in user `Cache-Control: private`.
+
+    Such a page (a feed, a profile with follow buttons, an API answer for a token) must
+    never be kept by a shared cache and served to someone else. Views that hold private
+    data (the inbox, the account pages, your own API record) say `no-store` themselves
+    with `never_cache`. A response that already says `public` or `private` is left as
+    it is (the identicons are public); static files and /healthz are answered before
+    the session is read, so they keep theirs.
+
+    Outside SessionMiddleware: its `Vary: Cookie` tells that the session, and so the
+    user, was read. Under /api/ DRF sets request.user from the Bearer token.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self._says_who_may_cache(response) or not self._for_a_user(request, response):
+            return response
+        patch_cache_control(response, private=True)
+        return response
+
+    @staticmethod
+    def _says_who_may_cache(response) -> bool:
+        return bool({"public", "private"} & set(cc_delim_re.split(response.get("Cache-Control", "").lower())))
+
+    @staticmethod
+    def _for_a_user(request, response) -> bool:
+        read_session = "cookie" in {value.strip().lower() for value in response.get("Vary", "").split(",")}
+        if not read_session and "Authorization" not in request.headers:
+            return False  # not even looked at the user: nothing to evaluate
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_authenticated)

@@ -149,6 +149,7 @@ class SendMessageView(LoginRequiredMixin, FormView):
         return redirect("posts:profile", self.recipient.username)
 
 
+@method_decorator(never_cache, name="dispatch")  # private messages: no cache may keep them
 class InboxView(PostListView):
     """Messages received, newest first; opening it marks them all read."""
 
