@@ -5,7 +5,7 @@ and the cache sits under sessions (cached_db), throttles and translations: an ou
 would be a 500 on every page. Here a failed call is logged (at most once every
 LOG_EVERY seconds per process, so an outage is not a log storm) and answered as a miss:
 reads return the default, writes are dropped, `incr` raises ValueError as for a missing
-key. Sessions then come from the database, throttles fail open (RATELIMIT_FAIL_OPEN),
+key. Sessions then come from the database, throttles fail open (they see no history),
 and translations are fetched again. Programming errors (redis.ResponseError) still raise.
 """
 
