@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
-from django.utils.cache import cc_delim_re, patch_cache_control
+from django.utils.cache import cc_delim_re, has_vary_header, patch_cache_control
 
 from microblog.client_address import ENVIRON_KEY, client_ip, current_client_ip
 from microblog.errors import DATABASE_DOWN, database_unavailable
@@ -156,8 +156,7 @@ class PrivateCacheMiddleware:
 
     @staticmethod
     def _for_a_user(request, response) -> bool:
-        read_session = "cookie" in {value.strip().lower() for value in response.get("Vary", "").split(",")}
-        if not read_session and "Authorization" not in request.headers:
+        if not has_vary_header(response, "Cookie") and "Authorization" not in request.headers:
             return False  # not even looked at the user: nothing to evaluate
         user = getattr(request, "user", None)
         return bool(user is not None and user.is_authenticated)

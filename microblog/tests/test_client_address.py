@@ -259,6 +259,9 @@ def proxied_server(tmp_path_factory):
         LOGIN_FAILURE_LIMIT="3",
         API_THROTTLE_REGISTRATIONS="100/hour",
         GUNICORN_ACCESS_LOG=str(folder / "access.log"),
+        # Two sync workers, as in production: the lockout must hold across processes.
+        GUNICORN_WORKERS="2",
+        GUNICORN_THREADS="1",
     )
     live_servers.release(env)
     process = None
