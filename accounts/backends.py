@@ -36,7 +36,7 @@ def login_identifier(request, credentials) -> str:
     if login not in cache:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.get_username() == login:
-            # Just signed in (django-axes resets the counter): the account is known.
+            # Just signed in (the login view clears the account's counter): no lookup needed.
             cache[login] = login.lower()
         else:
             cache[login] = _account_key(login)
