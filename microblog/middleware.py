@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.utils.cache import cc_delim_re, has_vary_header, patch_cache_control
 
-from microblog.client_address import ENVIRON_KEY, client_ip, current_client_ip
+from microblog.client_address import ENVIRON_KEY, client_ip, current_client_ip, looks_proxied_but_unconfigured
 from microblog.errors import DATABASE_DOWN, database_unavailable
 from microblog.request_id import current_request_id
 
@@ -25,12 +25,22 @@ class ClientAddressMiddleware:
     """Put the client's address (microblog.client_address) on the log lines of the request.
 
     Also in the WSGI environ, where gunicorn's access log reads it after the response.
+    Warns once per process when a local proxy forwards requests but NUM_PROXIES is 0.
     """
+
+    warned = False
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if not ClientAddressMiddleware.warned and looks_proxied_but_unconfigured(request):
+            ClientAddressMiddleware.warned = True
+            logger.warning(
+                "Requests arrive through a proxy at %s with X-Forwarded-For, but NUM_PROXIES is 0: "
+                "every client has the proxy's address, for lockouts and throttles too (see docs/deployment.md)",
+                request.META.get("REMOTE_ADDR"),
+            )
         address = request.META[ENVIRON_KEY] = client_ip(request)
         token = current_client_ip.set(address or "-")
         try:

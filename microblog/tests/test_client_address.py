@@ -22,6 +22,7 @@ from django.urls import reverse
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory, basic
 from microblog.client_address import client_ip
 from microblog.logconfig import build_logging
+from microblog.middleware import ClientAddressMiddleware
 from microblog.tests import live_servers
 
 pytestmark = pytest.mark.django_db
@@ -253,6 +254,20 @@ def test_log_lines_name_the_client_behind_the_proxy(client, json_logs):
     not_found = next(line for line in lines if line["logger"] == "django.request")
     assert not_found["client_ip"] == ATTACKER
     assert lines[-1]["client_ip"] == "-"
+
+
+@pytest.mark.parametrize(
+    ("num_proxies", "remote", "warned"),
+    [(0, PROXY, True), (0, "10.0.0.3", True), (1, PROXY, False), (0, "93.184.216.34", False)],
+)
+def test_a_proxy_with_num_proxies_left_at_0_is_reported_once(client, caplog, monkeypatch, num_proxies, remote, warned):
+    monkeypatch.setattr(ClientAddressMiddleware, "warned", False)
+    with override_settings(NUM_PROXIES=num_proxies), caplog.at_level(logging.WARNING, "microblog.middleware"):
+        for _n in range(2):
+            client.get(LOGIN, REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=VICTIM)
+
+    warnings = [record for record in caplog.records if "NUM_PROXIES is 0" in record.getMessage()]
+    assert len(warnings) == (1 if warned else 0)
 
 
 # ---------------------------------------------------------------------------
