@@ -32,21 +32,6 @@ def _address(text: str) -> str | None:
         return None
 
 
-def looks_proxied_but_unconfigured(request) -> bool:
-    """Return whether `request` came through a local proxy that NUM_PROXIES=0 ignores.
-
-    The mistake behind "one client locks everyone out": deployed behind nginx with
-    NUM_PROXIES left at 0, every client has the proxy's address.
-    """
-    if settings.NUM_PROXIES > 0 or "HTTP_X_FORWARDED_FOR" not in request.META:
-        return False
-    try:
-        remote = ipaddress.ip_address(request.META.get("REMOTE_ADDR") or "")
-    except ValueError:
-        return False
-    return remote.is_loopback or remote.is_private
-
-
 def client_ip(request) -> str:
     """Return the IP address of the client that sent `request`, as our proxies saw it."""
     remote = request.META.get("REMOTE_ADDR") or ""
@@ -61,6 +46,21 @@ def client_ip(request) -> str:
     # Not an address (a hand-written header reaching a misconfigured proxy): fall back
     # rather than let a made-up string become a throttle key or reach axes' inet column.
     return _address(hops[-proxies]) or remote
+
+
+def looks_proxied_but_unconfigured(request) -> bool:
+    """Return whether `request` came through a local proxy that NUM_PROXIES=0 ignores.
+
+    The mistake behind "one client locks everyone out": deployed behind nginx with
+    NUM_PROXIES left at 0, every client has the proxy's address.
+    """
+    if settings.NUM_PROXIES > 0 or "HTTP_X_FORWARDED_FOR" not in request.META:
+        return False
+    try:
+        remote = ipaddress.ip_address(request.META.get("REMOTE_ADDR") or "")
+    except ValueError:
+        return False
+    return remote.is_loopback or remote.is_private
 
 
 class ClientAddressFilter(logging.Filter):
