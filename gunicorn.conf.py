@@ -22,6 +22,8 @@ keepalive = 5
 # Recycle workers now and then so a slow leak never grows without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10000))
 max_requests_jitter = 1000
-accesslog = "-"
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
+# The client as the app found it (NUM_PROXIES, microblog/client_address.py), not the
+# proxy's address that %(h)s would show; "-" for requests the app never saw.
+access_log_format = '%({microblog.client_ip}e)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'

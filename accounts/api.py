@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
@@ -141,7 +142,9 @@ class TokenView(ThrottleBeforeAuthenticationMixin, APIView):
         responses={200: TokenSerializer, **error_responses(429)},
     )
     def post(self, request):
-        return Response({"token": services.issue_api_token(user=request.user)})
+        response = Response({"token": services.issue_api_token(user=request.user)})
+        add_never_cache_headers(response)  # a secret
+        return response
 
     @extend_schema(
         operation_id="revoke_token",
@@ -205,7 +208,10 @@ class UserDetailView(generics.RetrieveAPIView):
         operation_id="get_user", summary=_("Get a user"), responses={200: UserSerializer, **error_responses(404)}
     )
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        if request.user.pk == kwargs["id"]:
+            add_never_cache_headers(response)  # your own record holds your email
+        return response
 
     @extend_schema(
         operation_id="update_user",
@@ -220,7 +226,9 @@ class UserDetailView(generics.RetrieveAPIView):
         form = ProfileSerializer(instance=request.user, data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         services.update_profile(user=request.user, **form.validated_data)
-        return Response(self.get_serializer(self.get_object()).data)
+        response = Response(self.get_serializer(self.get_object()).data)
+        add_never_cache_headers(response)
+        return response
 
 
 class RelatedUsersView(generics.ListAPIView):

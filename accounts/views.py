@@ -2,6 +2,7 @@ import copy
 import math
 from urllib.parse import urlsplit
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -16,12 +17,12 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
-from django_ratelimit.decorators import ratelimit
 
 from accounts import services
 from accounts.avatars import identicon_svg
+from accounts.backends import login_identifier
 from accounts.forms import (
     DeleteAccountForm,
     LoginForm,
@@ -36,6 +37,7 @@ from microblog.errors import is_api_request, json_error
 from microblog.mixins import JsonLoginRequiredMixin
 from microblog.pagination import LookaheadPaginationMixin
 from microblog.redirects import safe_next
+from microblog.throttling import PasswordResetRateThrottle, RegisterRateThrottle, throttle
 
 REMEMBER_ME_AGE = 60 * 60 * 24 * 14  # two weeks
 
@@ -74,6 +76,10 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        # The account's failures end here; the client's do not (AXES_RESET_ON_SUCCESS is
+        # off): otherwise signing in to an account of one's own would wipe the count of
+        # one's guesses at everybody else's.
+        axes_reset(username=login_identifier(self.request, {"username": form.get_user().get_username()}))
         # 0 ends the session with the browser; otherwise it lasts two weeks.
         self.request.session.set_expiry(REMEMBER_ME_AGE if form.cleaned_data["remember_me"] else 0)
         return response
@@ -96,12 +102,7 @@ def add_service_errors(form, error: ValidationError):
     return form
 
 
-def _rate(setting_name):
-    """Read a django-ratelimit rate from settings at request time (tests can change it)."""
-    return lambda group, request: getattr(settings, setting_name)
-
-
-@method_decorator(ratelimit(key="ip", rate=_rate("REGISTER_RATE"), method="POST"), name="post")
+@method_decorator(throttle(RegisterRateThrottle), name="post")
 class RegisterView(AnonymousRequiredMixin, CreateView):
     """Create an account and sign the new user in at once."""
 
@@ -123,7 +124,7 @@ class RegisterView(AnonymousRequiredMixin, CreateView):
         return redirect(settings.LOGIN_REDIRECT_URL)
 
 
-@method_decorator(ratelimit(key="ip", rate=_rate("PASSWORD_RESET_RATE"), method="POST"), name="post")
+@method_decorator(throttle(PasswordResetRateThrottle), name="post")
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetForm
     template_name = "accounts/password_reset_form.html"
@@ -142,11 +143,18 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Whoever holds the mailbox may sign in again at once, as the lockout page says.
+        axes_reset(username=login_identifier(self.request, {"username": form.user.get_username()}))
+        return response
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
+@method_decorator(never_cache, name="dispatch")
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
@@ -154,6 +162,7 @@ class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
     success_message = gettext_lazy("Your password has been changed.")
 
 
+@method_decorator(never_cache, name="dispatch")  # the account's own settings
 class EditProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
     """Change your username and about-me text."""
 
@@ -182,6 +191,7 @@ class EditProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
         return redirect(self.get_success_url())
 
 
+@method_decorator(never_cache, name="dispatch")
 class DeleteAccountView(LoginRequiredMixin, FormView):
     """Delete the signed-in account after a password confirmation."""
 

@@ -3,7 +3,7 @@
 The cache backend is django-redis with IGNORE_EXCEPTIONS (microblog/settings/base.py):
 while Redis is unreachable every cache call is answered as a miss (reads return the
 default, writes are dropped), so sessions come from the database (cached_db), throttles
-fail open (RATELIMIT_FAIL_OPEN) and translations are fetched again. django-redis logs
+fail open (they see no history) and translations are fetched again. django-redis logs
 each ignored call as an error with a traceback, several per page; this filter, on the
 logger django-redis writes to, turns the first of each interval into one warning and
 drops the rest.

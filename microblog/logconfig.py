@@ -9,7 +9,7 @@ def build_logging(*, level: str, log_format: str, log_file: str = "", mail_admin
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if log_format == "json" else "text",
-            "filters": ["request_id"],
+            "filters": ["request_id", "client_ip"],
         },
     }
     if log_file:
@@ -19,14 +19,14 @@ def build_logging(*, level: str, log_format: str, log_file: str = "", mail_admin
             "maxBytes": 10 * 1024 * 1024,
             "backupCount": 5,
             "formatter": "json" if log_format == "json" else "text",
-            "filters": ["request_id"],
+            "filters": ["request_id", "client_ip"],
         }
     if mail_admins:
         # The tutorial's SMTPHandler: errors by email, never in DEBUG.
         handlers["mail_admins"] = {
             "class": "django.utils.log.AdminEmailHandler",
             "level": "ERROR",
-            "filters": ["require_debug_false", "request_id"],
+            "filters": ["require_debug_false", "request_id", "client_ip"],
         }
     root_handlers = list(handlers)
     return {
@@ -34,14 +34,15 @@ def build_logging(*, level: str, log_format: str, log_file: str = "", mail_admin
         "disable_existing_loggers": False,
         "filters": {
             "request_id": {"()": "microblog.request_id.RequestIdFilter"},
+            "client_ip": {"()": "microblog.client_address.ClientAddressFilter"},
             "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
             "redis_outage": {"()": "microblog.cache.RedisOutageFilter"},
         },
         "formatters": {
-            "text": {"format": "{asctime} {levelname} [{request_id}] {name}: {message}", "style": "{"},
+            "text": {"format": "{asctime} {levelname} [{request_id} {client_ip}] {name}: {message}", "style": "{"},
             "json": {
                 "()": "pythonjsonlogger.json.JsonFormatter",
-                "fmt": "{asctime}{levelname}{name}{message}{request_id}",
+                "fmt": "{asctime}{levelname}{name}{message}{request_id}{client_ip}",
                 "style": "{",
                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
                 # Django attaches the request object to its records; it is not JSON.

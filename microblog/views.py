@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from microblog.errors import DATABASE_DOWN, database_unavailable, is_api_request, json_error, render_error_page
+from microblog.throttling import CspReportRateThrottle, throttle
 
 logger = logging.getLogger("microblog.security")
 
@@ -56,11 +57,6 @@ def server_error(request):
     return render_error_page(request, 500)
 
 
-def rate_limited(request, exception=None):
-    """Render the 429 page when a throttle (registration, password reset) says stop."""
-    return render_error_page(request, 429)
-
-
 def csrf_failure(request, reason=""):
     """Explain a CSRF failure in plain words (the form was stale or cookies are off)."""
     if is_api_request(request):
@@ -70,6 +66,7 @@ def csrf_failure(request, reason=""):
 
 @csrf_exempt
 @require_POST
+@throttle(CspReportRateThrottle)
 def csp_report(request):
     """Log a Content-Security-Policy violation report sent by a browser."""
     body = request.body[:4096]  # reports are small; never log an attacker's megabytes

@@ -22,6 +22,7 @@ from microblog.errors import json_error
 from microblog.mixins import JsonLoginRequiredMixin
 from microblog.pagination import LookaheadPaginationMixin
 from microblog.redirects import safe_next
+from microblog.throttling import TranslateRateThrottle, throttle
 from posts import services
 from posts.forms import MessageForm, PostForm, SearchForm, TranslateForm
 from posts.models import ExportJob, Message, Post
@@ -148,6 +149,7 @@ class SendMessageView(LoginRequiredMixin, FormView):
         return redirect("posts:profile", self.recipient.username)
 
 
+@method_decorator(never_cache, name="dispatch")  # private messages: no cache may keep them
 class InboxView(PostListView):
     """Messages received, newest first; opening it marks them all read."""
 
@@ -204,6 +206,7 @@ class ExportDownloadView(LoginRequiredMixin, View):
         return response
 
 
+@method_decorator(throttle(TranslateRateThrottle), name="post")
 class TranslateView(JsonLoginRequiredMixin, View):
     """POST {text, source_language, dest_language} as JSON; answer {text} translated."""
 

@@ -49,11 +49,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Off unless BENCH_MODE: counts every query of the request, so it wraps everything.
     "microblog.middleware.QueryCountMiddleware",
+    # Before anything logs: every line of the request names the client (NUM_PROXIES).
+    "microblog.middleware.ClientAddressMiddleware",
     # First, so load balancers get an answer that touches nothing but the database.
     "microblog.middleware.HealthCheckMiddleware",
     "microblog.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session middleware, whose Vary: Cookie it reads.
+    "microblog.middleware.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,7 +68,6 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.LastSeenMiddleware",
     "microblog.middleware.DatabaseUnavailableMiddleware",
-    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns a lockout into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -233,25 +236,30 @@ BENCH_MODE = env.bool("BENCH_MODE", default=False)
 
 # Throttles: on by default; RATELIMIT_ENABLED=false turns every one off (load tests only).
 RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
-# Sign-in failures (django-axes, in the database): per account and, separately, per IP.
+# Reverse proxies in front of the app. The client address of every throttle, lockout and
+# log line is the entry this many places from the right of X-Forwarded-For; 0 ignores
+# the header and takes REMOTE_ADDR (microblog/client_address.py).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# Sign-in failures (django-axes, in the database): per account and, separately, per client.
 AXES_ENABLED = RATELIMIT_ENABLED
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "microblog.client_address.client_ip"
+# A sign-in clears its account's failures only (accounts.views.LoginView), never the client's.
+AXES_RESET_ON_SUCCESS = False
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_USERNAME_CALLABLE = "accounts.backends.login_identifier"
 AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True  # failures are what we count; successes are not logged
-# Registration and password-reset requests (django-ratelimit, on the cache).
-# Without Redis the cache is per process, so each worker counts on its own.
-RATELIMIT_ENABLE = RATELIMIT_ENABLED
-RATELIMIT_VIEW = "microblog.views.rate_limited"
-# If the cache is unreachable, let requests through: sign-in lockout (axes) keeps counting in the database.
-RATELIMIT_FAIL_OPEN = True
+# Request throttles of plain views (microblog/throttling.py, DRF's classes on the cache);
+# the API's are in REST_FRAMEWORK below. Without Redis the cache is per process, so each
+# worker counts on its own.
 REGISTER_RATE = env.str("REGISTER_RATE", default="10/h")
 PASSWORD_RESET_RATE = env.str("PASSWORD_RESET_RATE", default="5/h")
+TRANSLATE_RATE = env.str("TRANSLATE_RATE", default="30/min")
+CSP_REPORT_RATE = env.str("CSP_REPORT_RATE", default="30/min")
 
 # Content-Security-Policy: every script is a static file of ours.
 CONTENT_SECURITY_POLICY = {
@@ -293,8 +301,6 @@ REST_FRAMEWORK = {
         "registrations": env.str("API_THROTTLE_REGISTRATIONS", default="10/hour"),
         "writes": env.str("API_THROTTLE_WRITES", default="60/min"),
     },
-    # Reverse proxies in front of the app; 0 trusts no X-Forwarded-For (the client IP is REMOTE_ADDR).
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "microblog.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -10,7 +10,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 if DEBUG and env.bool("DEBUG_TOOLBAR", default=True):
     INSTALLED_APPS = [*INSTALLED_APPS, "debug_toolbar"]
     # After the health check and request id, before everything that renders.
-    MIDDLEWARE = [*MIDDLEWARE[:2], "debug_toolbar.middleware.DebugToolbarMiddleware", *MIDDLEWARE[2:]]
+    _after = MIDDLEWARE.index("microblog.middleware.RequestIdMiddleware") + 1
+    MIDDLEWARE = [*MIDDLEWARE[:_after], "debug_toolbar.middleware.DebugToolbarMiddleware", *MIDDLEWARE[_after:]]
     INTERNAL_IPS = ["127.0.0.1", "::1"]
 
 # Serve static files straight from the app folders; no collectstatic needed.

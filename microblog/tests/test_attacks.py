@@ -241,7 +241,7 @@ def test_login_errors_do_not_say_whether_the_account_exists(client, alice):
 
 
 def test_password_reset_takes_about_as_long_for_known_and_unknown_emails(client, alice, settings):
-    settings.RATELIMIT_ENABLED = settings.RATELIMIT_ENABLE = False
+    settings.RATELIMIT_ENABLED = False
 
     def timed(email):
         started = time.perf_counter()

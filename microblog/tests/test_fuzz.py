@@ -25,7 +25,7 @@ pytestmark = [
 fuzz = hypothesis_settings(
     max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
-no_throttles = override_settings(RATELIMIT_ENABLED=False, RATELIMIT_ENABLE=False, AXES_ENABLED=False)
+no_throttles = override_settings(RATELIMIT_ENABLED=False, AXES_ENABLED=False)
 
 # Everything UTF-8 can carry (lone surrogates cannot be encoded; they are sent as raw bytes below).
 any_char = st.characters(blacklist_categories=["Cs"])
