@@ -10,7 +10,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
@@ -154,6 +160,7 @@ class TokenView(ThrottleBeforeAuthenticationMixin, APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(get=extend_schema(operation_id="list_users", summary=_("List users")))
 class UserListView(generics.ListAPIView):
     """GET: every user, oldest account first; POST: register (no token needed)."""
 
@@ -173,10 +180,6 @@ class UserListView(generics.ListAPIView):
     def get_queryset(self):
         return User.objects.active().order_by("pk")
 
-    @extend_schema(operation_id="list_users", summary=_("List users"))
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
     @extend_schema(
         operation_id="create_user",
         summary=_("Register"),
@@ -192,6 +195,11 @@ class UserListView(generics.ListAPIView):
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": reverse("api:user", args=[user.pk])})
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="get_user", summary=_("Get a user"), responses={200: UserSerializer, **error_responses(404)}
+    )
+)
 class UserDetailView(generics.RetrieveAPIView):
     """GET: one user; PUT: change your own username, email or about me."""
 
@@ -200,12 +208,6 @@ class UserDetailView(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return User.objects.active()
-
-    @extend_schema(
-        operation_id="get_user", summary=_("Get a user"), responses={200: UserSerializer, **error_responses(404)}
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="update_user",
@@ -237,22 +239,20 @@ class RelatedUsersView(generics.ListAPIView):
 _RELATED_RESPONSES = {200: UserSerializer(many=True), **error_responses(404)}
 
 
+@extend_schema_view(
+    get=extend_schema(operation_id="list_followers", summary=_("List a user's followers"), responses=_RELATED_RESPONSES)
+)
 class FollowersView(RelatedUsersView):
     relation = "followers"
 
-    @extend_schema(operation_id="list_followers", summary=_("List a user's followers"), responses=_RELATED_RESPONSES)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
-
-class FollowingView(RelatedUsersView):
-    relation = "following"
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="list_following", summary=_("List the users a user follows"), responses=_RELATED_RESPONSES
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+)
+class FollowingView(RelatedUsersView):
+    relation = "following"
 
 
 class FollowView(APIView):

@@ -7,7 +7,13 @@ errors and throttles come from microblog/api.py. Paths are wired in microblog/ur
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -70,6 +76,7 @@ class PostListView(generics.ListAPIView):
     serializer_class = PostSerializer
 
 
+@extend_schema_view(get=extend_schema(operation_id="list_posts", summary=_("List everyone's posts")))
 class ExploreView(PostListView):
     """GET: everyone's posts; POST: publish a post."""
 
@@ -78,10 +85,6 @@ class ExploreView(PostListView):
 
     def get_queryset(self):
         return Post.objects.for_display()
-
-    @extend_schema(operation_id="list_posts", summary=_("List everyone's posts"))
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="create_post",
@@ -97,6 +100,7 @@ class ExploreView(PostListView):
         return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
+@extend_schema_view(get=extend_schema(operation_id="get_feed", summary=_("List your feed")))
 class FeedView(PostListView):
     """GET: the caller's own posts and those of the users they follow."""
 
@@ -105,11 +109,14 @@ class FeedView(PostListView):
     def get_queryset(self):
         return Post.objects.feed_for(self.request.user)
 
-    @extend_schema(operation_id="get_feed", summary=_("List your feed"))
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
-
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="list_user_posts",
+        summary=_("List a user's posts"),
+        responses={200: PostSerializer(many=True), **error_responses(404)},
+    )
+)
 class UserPostsView(PostListView):
     """GET: one user's posts (counted exactly: the author index bounds the count)."""
 
@@ -117,15 +124,12 @@ class UserPostsView(PostListView):
         author = get_object_or_404(User.objects.active(), pk=self.kwargs["id"])
         return Post.objects.by_author(author)
 
-    @extend_schema(
-        operation_id="list_user_posts",
-        summary=_("List a user's posts"),
-        responses={200: PostSerializer(many=True), **error_responses(404)},
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="get_post", summary=_("Get a post"), responses={200: PostSerializer, **error_responses(404)}
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-
+)
 class PostDetailView(generics.RetrieveAPIView):
     """GET: one post; DELETE: delete it if it is yours."""
 
@@ -134,12 +138,6 @@ class PostDetailView(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return Post.objects.for_display()
-
-    @extend_schema(
-        operation_id="get_post", summary=_("Get a post"), responses={200: PostSerializer, **error_responses(404)}
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="delete_post",
