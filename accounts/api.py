@@ -27,7 +27,7 @@ from accounts import services
 from accounts.authentication import PasswordAuthentication
 from accounts.models import User
 from accounts.validators import validate_email_free, validate_username_free
-from microblog.api import error_responses
+from microblog.api import MethodBeforeAuthenticationMixin, error_responses
 from microblog.throttling import (
     RegistrationRateThrottle,
     ThrottleBeforeAuthenticationMixin,
@@ -125,7 +125,7 @@ TokenSerializer = inline_serializer(
 # ---------------------------------------------------------------------------
 
 
-class TokenView(ThrottleBeforeAuthenticationMixin, APIView):
+class TokenView(MethodBeforeAuthenticationMixin, ThrottleBeforeAuthenticationMixin, APIView):
     """POST: trade a username (or email) and password for a token; DELETE: revoke it."""
 
     throttle_classes = [TokenRateThrottle]
@@ -161,7 +161,7 @@ class TokenView(ThrottleBeforeAuthenticationMixin, APIView):
 
 
 @extend_schema_view(get=extend_schema(operation_id="list_users", summary=_("List users")))
-class UserListView(generics.ListAPIView):
+class UserListView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
     """GET: every user, oldest account first; POST: register (no token needed)."""
 
     serializer_class = UserSerializer
@@ -200,7 +200,7 @@ class UserListView(generics.ListAPIView):
         operation_id="get_user", summary=_("Get a user"), responses={200: UserSerializer, **error_responses(404)}
     )
 )
-class UserDetailView(generics.RetrieveAPIView):
+class UserDetailView(MethodBeforeAuthenticationMixin, generics.RetrieveAPIView):
     """GET: one user; PUT: change your own username, email or about me."""
 
     serializer_class = UserSerializer
@@ -225,7 +225,7 @@ class UserDetailView(generics.RetrieveAPIView):
         return Response(self.get_serializer(self.get_object()).data)
 
 
-class RelatedUsersView(generics.ListAPIView):
+class RelatedUsersView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
     """A user's followers or the users they follow, most recent follow first."""
 
     serializer_class = UserSerializer
@@ -255,7 +255,7 @@ class FollowingView(RelatedUsersView):
     relation = "following"
 
 
-class FollowView(APIView):
+class FollowView(MethodBeforeAuthenticationMixin, APIView):
     """POST: follow a user; DELETE: stop following them. Both are idempotent."""
 
     def _target(self, id):

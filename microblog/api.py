@@ -21,6 +21,26 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from microblog.errors import error_payload, json_error
 
 # ---------------------------------------------------------------------------
+# Views
+# ---------------------------------------------------------------------------
+
+
+class MethodBeforeAuthenticationMixin:
+    """Answer 405 to a method the view does not have before looking at any credentials.
+
+    DRF's initial() authenticates and checks permissions first, so `GET /api/tokens`
+    without a token was a 401; microblog answers 405 to any method a route lacks,
+    signed in or not. Every view of accounts/api.py and posts/api.py starts with it.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
+
+# ---------------------------------------------------------------------------
 # Collections
 # ---------------------------------------------------------------------------
 
@@ -179,6 +199,8 @@ def exception_handler(exc, context):
         payload = error_payload(response.status_code, " ".join(_flatten_messages(detail)))
     response.data = payload
     response["Cache-Control"] = "no-store"
+    # Errors are plain JSON even from a view whose renderer has its own type (the schema's).
+    response.content_type = "application/json"
     return response
 
 
@@ -253,3 +275,7 @@ class ApiDocsView(TemplateView):
     """The interactive API reference (Swagger UI, served from static/vendor/)."""
 
     template_name = "api/docs.html"
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        allowed = ", ".join(self._allowed_methods())
+        return json_error(405, _("This address only answers %(methods)s.") % {"methods": allowed}, Allow=allowed)

@@ -19,7 +19,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.models import User
-from microblog.api import CappedCountPagination, error_responses
+from microblog.api import CappedCountPagination, MethodBeforeAuthenticationMixin, error_responses
 from posts import services
 from posts.models import BODY_MAX_LENGTH, Post
 
@@ -70,7 +70,7 @@ class PostSerializer(serializers.ModelSerializer):
         return data
 
 
-class PostListView(generics.ListAPIView):
+class PostListView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
     """Base of the post collections, newest first."""
 
     serializer_class = PostSerializer
@@ -130,7 +130,7 @@ class UserPostsView(PostListView):
         operation_id="get_post", summary=_("Get a post"), responses={200: PostSerializer, **error_responses(404)}
     )
 )
-class PostDetailView(generics.RetrieveAPIView):
+class PostDetailView(MethodBeforeAuthenticationMixin, generics.RetrieveAPIView):
     """GET: one post; DELETE: delete it if it is yours."""
 
     serializer_class = PostSerializer
