@@ -27,7 +27,7 @@ from accounts import services
 from accounts.authentication import PasswordAuthentication
 from accounts.models import User
 from accounts.validators import validate_email_free, validate_username_free
-from microblog.api import MethodBeforeAuthenticationMixin, error_responses
+from microblog.api import MethodBeforeAuthenticationMixin, StrictCharField, StrictEmailField, error_responses
 from microblog.throttling import (
     RegistrationRateThrottle,
     ThrottleBeforeAuthenticationMixin,
@@ -87,9 +87,9 @@ class UserSerializer(serializers.Serializer):
 class ProfileSerializer(serializers.Serializer):
     """What a user may set about themselves; the checks the registration form makes too."""
 
-    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
-    email = serializers.EmailField(max_length=254)
-    about_me = serializers.CharField(max_length=140, required=False, allow_blank=True, allow_null=True)
+    username = StrictCharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    email = StrictEmailField(max_length=254)
+    about_me = StrictCharField(max_length=140, required=False, allow_blank=True, allow_null=True)
 
     def validate_username(self, value):
         return validate_username_free(value, user=self.instance)
@@ -104,7 +104,7 @@ class ProfileSerializer(serializers.Serializer):
 class RegistrationSerializer(ProfileSerializer):
     """A new account: a username, an email and a password Django's validators accept."""
 
-    password = serializers.CharField(max_length=4096, write_only=True, trim_whitespace=False)
+    password = StrictCharField(max_length=4096, write_only=True, trim_whitespace=False)
 
     def validate(self, data):
         candidate = User(username=data["username"], email=data["email"])

@@ -41,6 +41,28 @@ class MethodBeforeAuthenticationMixin:
 
 
 # ---------------------------------------------------------------------------
+# Fields
+# ---------------------------------------------------------------------------
+
+
+class StrictStringMixin:
+    """Refuse numbers and booleans where the schema says string (DRF's fields str() them)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictStringMixin, serializers.CharField):
+    """A CharField that takes JSON strings only: {"body": 0} is a 400, not the text "0"."""
+
+
+class StrictEmailField(StrictStringMixin, serializers.EmailField):
+    """An EmailField that takes JSON strings only."""
+
+
+# ---------------------------------------------------------------------------
 # Collections
 # ---------------------------------------------------------------------------
 
@@ -117,8 +139,11 @@ class MicroblogPagination(BasePagination):
                     "type": "object",
                     "required": ["page", "per_page", "total_pages", "total_items"],
                     "properties": {
-                        name: {"type": "integer", "minimum": 0}
-                        for name in ("page", "per_page", "total_pages", "total_items")
+                        "page": {"type": "integer", "minimum": 1},
+                        # The page size actually served, after clamping.
+                        "per_page": {"type": "integer", "minimum": 1, "maximum": self.max_per_page},
+                        "total_pages": {"type": "integer", "minimum": 0},
+                        "total_items": {"type": "integer", "minimum": 0},
                     },
                 },
                 "_links": {
@@ -134,21 +159,26 @@ class MicroblogPagination(BasePagination):
         }
 
     def get_schema_operation_parameters(self, view):
+        # No minimum or maximum: any integer is accepted and clamped, as microblog does,
+        # and a schema must not call invalid what the API serves.
         return [
             {
                 "name": "page",
                 "in": "query",
                 "required": False,
-                "description": _("Page number, from 1 (default 1)."),
-                "schema": {"type": "integer", "minimum": 1},
+                "description": _("Page number from 1 (default 1); a smaller number counts as 1."),
+                "schema": {"type": "integer", "default": 1},
             },
             {
                 "name": "per_page",
                 "in": "query",
                 "required": False,
-                "description": _("Items per page, 1 to %(max)d (default %(default)d).")
+                "description": _(
+                    "Items per page (default %(default)d); a number below 1 counts as 1 and one above "
+                    "%(max)d as %(max)d, which _meta.per_page reports."
+                )
                 % {"max": self.max_per_page, "default": self.default_per_page},
-                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_per_page},
+                "schema": {"type": "integer", "default": self.default_per_page},
             },
         ]
 

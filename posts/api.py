@@ -4,6 +4,7 @@ Thin views over the QuerySets and services the pages use; the collection shape,
 errors and throttles come from microblog/api.py. Paths are wired in microblog/urls.py.
 """
 
+from django.core.validators import RegexValidator
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -19,9 +20,27 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.models import User
-from microblog.api import CappedCountPagination, MethodBeforeAuthenticationMixin, error_responses
+from microblog.api import CappedCountPagination, MethodBeforeAuthenticationMixin, StrictCharField, error_responses
 from posts import services
 from posts.models import BODY_MAX_LENGTH, Post
+
+# What does not count as writing something: the characters str.strip() removes and the
+# invisible format characters of the Basic Multilingual Plane (Unicode category Cf:
+# U+200B, U+FEFF, U+2060...), as of Unicode 14 (Python 3.11); microblog/tests/test_api_input.py
+# checks the list against unicodedata. Spelled out because neither Python's nor
+# ECMAScript's regular expressions have a class for it, and the schema's `pattern` must
+# mean the same in both. (The few Cf characters beyond U+FFFF, such as the tag
+# characters, cannot be written alike in both dialects, so the pattern leaves them out.)
+INVISIBLE = (
+    "\t-\r\x1c- \x85\xa0\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u1680\u180e"
+    "\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff\ufff9-\ufffb"
+)
+
+# A body holds at least one visible character, and no NUL (which DRF's CharField refuses
+# too). The schema carries the same pattern, so what it calls valid is accepted.
+not_blank = RegexValidator(
+    rf"\A[^\x00]*[^{INVISIBLE}\x00][^\x00]*\Z", _("Write something first: it cannot be empty."), code="blank"
+)
 
 AuthorLinks = inline_serializer(
     name="AuthorLinks", fields={"self": serializers.CharField(), "avatar": serializers.CharField()}
@@ -47,7 +66,11 @@ class AuthorSerializer(serializers.ModelSerializer):
 class PostSerializer(serializers.ModelSerializer):
     """A post; only `body` is written by clients."""
 
-    body = serializers.CharField(max_length=BODY_MAX_LENGTH)
+    body = StrictCharField(
+        max_length=BODY_MAX_LENGTH,
+        validators=[not_blank],
+        help_text=_("1 to 140 characters, not only spaces or invisible characters."),
+    )
     language = serializers.CharField(
         read_only=True, allow_null=True, help_text=_("ISO 639-1 code, null when it could not be told.")
     )
