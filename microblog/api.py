@@ -26,11 +26,12 @@ from microblog.errors import error_payload, json_error
 
 
 class MethodBeforeAuthenticationMixin:
-    """Answer 405 to a method the view does not have before looking at any credentials.
+    """Answer about methods before looking at any credentials, as microblog does.
 
     DRF's initial() authenticates and checks permissions first, so `GET /api/tokens`
-    without a token was a 401; microblog answers 405 to any method a route lacks,
-    signed in or not. Every view of accounts/api.py and posts/api.py starts with it.
+    without a token was a 401; microblog answers 405 to any method a route lacks, and
+    OPTIONS (which methods does it have?) without credentials, signed in or not. Every
+    view of accounts/api.py and posts/api.py starts with it.
     """
 
     def initial(self, request, *args, **kwargs):
@@ -38,6 +39,17 @@ class MethodBeforeAuthenticationMixin:
         if method not in self.http_method_names or not hasattr(self, method):
             raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
+
+    def get_authenticators(self):
+        # self.request is the plain HttpRequest here (None while the schema is generated).
+        if getattr(self.request, "method", None) == "OPTIONS":
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        if self.request.method == "OPTIONS":
+            return []
+        return super().get_permissions()
 
 
 # ---------------------------------------------------------------------------

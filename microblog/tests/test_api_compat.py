@@ -296,6 +296,17 @@ def test_get_tokens_without_credentials_is_405_as_in_microblog(client):
     assert "POST" in response["Allow"]
 
 
+@pytest.mark.parametrize("name", sorted(set(ROUTE_METHODS) - {"openapi", "docs"}))
+def test_options_says_which_methods_a_route_has_without_credentials(client, name):
+    user = UserFactory()
+    path = reverse(f"api:{name}", kwargs={"id": user.pk} if name in ID_ROUTES else {})
+
+    response = client.options(path)
+
+    assert response.status_code == 200
+    assert ROUTE_METHODS[name] <= {allowed.strip() for allowed in response["Allow"].split(",")}
+
+
 ID_ROUTES = {"user", "followers", "following", "follow", "user_posts", "post"}
 
 
