@@ -1,7 +1,9 @@
 """The OpenAPI schema: valid, served, documented, and true to what the API answers."""
 
+import ast
 import json
 import re
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -17,6 +19,8 @@ from accounts.tests.factories import FollowFactory, UserFactory, basic, bearer
 from posts.tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_schema_generates_without_warnings(tmp_path):
@@ -48,6 +52,35 @@ def test_the_docs_page_loads_only_local_scripts_and_no_inline_ones(client):
     assert "https://" not in html
     assert finders.find("vendor/swagger-ui/swagger-ui-bundle.js")
     assert finders.find("js/api-docs.js")
+
+
+API_MODULES = [ROOT / "accounts" / "api.py", ROOT / "posts" / "api.py", ROOT / "microblog" / "api.py"]
+
+
+def _only_calls_super(function: ast.FunctionDef) -> bool:
+    """Return whether `function` is `return super().<its own name>(...)` and nothing else."""
+    body = [node for node in function.body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Return) or not isinstance(body[0].value, ast.Call):
+        return False
+    called = body[0].value.func
+    return (
+        isinstance(called, ast.Attribute)
+        and called.attr == function.name
+        and isinstance(called.value, ast.Call)
+        and getattr(called.value.func, "id", None) == "super"
+    )
+
+
+def test_no_api_view_has_a_method_that_only_calls_super():
+    """Operations are documented with @extend_schema_view, not with a method that exists to carry a decorator."""
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"
+        for path in API_MODULES
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef) and _only_calls_super(node)
+    ]
+
+    assert not found
 
 
 # --- property-based: generated requests against the schema ---------------------------
