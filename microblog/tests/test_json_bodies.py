@@ -6,6 +6,7 @@ parser itself; the translation service's answers are covered in posts/tests/test
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -180,3 +181,26 @@ def test_a_csp_report_logs_long_values_shortened(client, caplog):
     assert response.status_code == 204
     (record,) = [record for record in caplog.records if record.name == "microblog.security"]
     assert len(record.getMessage()) < 1000
+
+
+# --- one parser --------------------------------------------------------------------------
+
+
+def test_views_and_api_modules_decode_json_only_through_parse_json():
+    root = Path(__file__).resolve().parents[2]
+    modules = [
+        path
+        for app in ("accounts", "posts", "microblog")
+        for path in (root / app).rglob("*.py")
+        if path.name in {"views.py", "api.py", "translation.py"} and "tests" not in path.parts
+    ]
+
+    decoding = [
+        f"{path.relative_to(root)}: {pattern}"
+        for path in modules
+        for pattern in ("json.loads(", "json.load(", ".json()")
+        if pattern in path.read_text()
+    ]
+
+    assert modules
+    assert not decoding
