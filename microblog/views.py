@@ -92,7 +92,7 @@ def csp_report(request):
             raise MalformedJSON('no "csp-report" object')
     except MalformedJSON as error:
         logger.info("Malformed CSP report refused: %s", error)
-        return HttpResponse(status=400)
+        return json_error(400, _("This is not a Content-Security-Policy violation report."))
     logger.warning(
         "CSP violation: %.200s blocked %.200s on %.200s",
         report.get("violated-directive"),

@@ -167,7 +167,7 @@ def test_a_malformed_csp_report_is_a_400_logged_no_higher_than_a_warning(client,
 
     response = client.post(reverse("csp-report"), body, content_type="application/csp-report")
 
-    assert response.status_code == 400
+    assert_error_shape(response)
     assert caplog.records
     assert max(record.levelno for record in caplog.records) <= logging.WARNING
     assert not any(record.exc_info for record in caplog.records)
