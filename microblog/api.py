@@ -6,6 +6,7 @@ on microblog/throttling.py), and only microblog/urls.py wires the apps' views in
 
 from math import ceil
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -224,11 +225,20 @@ def _flatten_messages(detail, prefix: str = "") -> list[str]:
     return [f"{prefix}{detail}"]
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = gettext_lazy("The request body is too large.")
+
+
 def exception_handler(exc, context):
     """DRF's handler, answering in microblog's shape; field errors also under "errors"."""
     if isinstance(exc, DjangoValidationError):
         # Services validate with Django's exception; it is the client's mistake, not a 500.
         exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        # Answered here: left to Django, this SuspiciousOperation is logged as an ERROR,
+        # an email to the admins for every oversized body anyone sends.
+        exc = RequestTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # not an API exception: Django's handler500 answers in JSON under /api/

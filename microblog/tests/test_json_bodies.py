@@ -133,6 +133,18 @@ def test_the_api_still_takes_utf8_json_with_a_charset(client, me):
     assert me.posts.get().body == "¡Hola, mañana!"
 
 
+@pytest.mark.parametrize("signed_in", [False, True], ids=["register", "publish"])
+def test_an_oversized_api_body_is_a_413_logged_no_higher_than_a_warning(client, me, caplog, signed_in):
+    body = json.dumps({"username": "x" * 300_000, "body": "x" * 300_000})
+    path, headers = ("/api/posts", bearer(me)) if signed_in else ("/api/users", {})
+
+    response = client.post(path, body, content_type="application/json", headers=headers)
+
+    assert response.status_code == 413
+    assert response.json()["error"] == "Request Entity Too Large"
+    assert max(record.levelno for record in caplog.records) <= logging.WARNING
+
+
 # --- POST /translate/ ------------------------------------------------------------------
 
 
