@@ -77,6 +77,16 @@ class Translator:
                 f"{self.url}{path}", json=payload, headers=headers, params=params, timeout=self.timeout, stream=True
             )
             with response:
+                if response.status_code != 200:
+                    # The start of the body says why (bad key, quota, unsupported language).
+                    start = next(response.iter_content(chunk_size=200), b"")
+                    logger.warning(
+                        "Translator %s answered HTTP %s: %.200s",
+                        self.name,
+                        response.status_code,
+                        start.decode("utf-8", errors="replace"),
+                    )
+                    raise TranslationError(f"{self.name} answered HTTP {response.status_code}")
                 body = self.read_answer(response)
         except requests.Timeout as error:
             logger.warning("Translator %s did not answer within %s s", self.name, self.timeout)
@@ -84,15 +94,6 @@ class Translator:
         except requests.RequestException as error:
             logger.warning("Translator %s is unreachable: %s", self.name, error)
             raise TranslationError(f"{self.name} is unreachable") from error
-        if response.status_code != 200:
-            # The start of the body says why (bad key, quota, unsupported language).
-            logger.warning(
-                "Translator %s answered HTTP %s: %.200s",
-                self.name,
-                response.status_code,
-                body.decode("utf-8", errors="replace"),
-            )
-            raise TranslationError(f"{self.name} answered HTTP {response.status_code}")
         try:
             return parse_json(body)
         except MalformedJSON as error:

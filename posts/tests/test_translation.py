@@ -169,6 +169,16 @@ def test_adapter_refuses_an_oversized_answer_and_caches_nothing(provider, sent_a
     assert cache.get(translator.cache_key("Hello", "en", "es")) is None
 
 
+def test_an_error_answer_is_logged_by_its_status_whatever_its_size(httpserver, service_url, caplog):
+    expect_libretranslate(httpserver).respond_with_data("quota exceeded " * 100_000, status=429)
+
+    with caplog.at_level(logging.WARNING, logger="posts.translation"), pytest.raises(TranslationError):
+        LibreTranslate(url=service_url, key="libre-key", timeout=TIMEOUT).translate("Hello", "en", "es")
+
+    assert "HTTP 429: quota exceeded" in caplog.text
+    assert len(caplog.text) < 1000
+
+
 @adapter_names
 def test_adapter_accepts_an_answer_just_under_the_cap(provider, httpserver, service_url):
     build, expect, _answer = ADAPTERS[provider]
