@@ -10,7 +10,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
@@ -22,7 +28,7 @@ from accounts.authentication import PasswordAuthentication
 from accounts.avatars import absolute_avatar_url
 from accounts.models import User
 from accounts.validators import validate_email_free, validate_new_username, validate_username_characters
-from microblog.api import error_responses
+from microblog.api import MethodBeforeAuthenticationMixin, StrictCharField, StrictEmailField, error_responses
 from microblog.throttling import (
     RegistrationRateThrottle,
     ThrottleBeforeAuthenticationMixin,
@@ -82,9 +88,9 @@ class UserSerializer(serializers.Serializer):
 class ProfileSerializer(serializers.Serializer):
     """What a user may set about themselves; the checks the registration form makes too."""
 
-    username = serializers.CharField(max_length=150, help_text=validate_username_characters.message)
-    email = serializers.EmailField(max_length=254)
-    about_me = serializers.CharField(max_length=140, required=False, allow_blank=True, allow_null=True)
+    username = StrictCharField(max_length=150, help_text=validate_username_characters.message)
+    email = StrictEmailField(max_length=254)
+    about_me = StrictCharField(max_length=140, required=False, allow_blank=True, allow_null=True)
 
     def validate_username(self, value):
         return validate_new_username(value, user=self.instance)
@@ -99,7 +105,7 @@ class ProfileSerializer(serializers.Serializer):
 class RegistrationSerializer(ProfileSerializer):
     """A new account: a username, an email and a password Django's validators accept."""
 
-    password = serializers.CharField(max_length=4096, write_only=True, trim_whitespace=False)
+    password = StrictCharField(max_length=4096, write_only=True, trim_whitespace=False)
 
     def validate(self, data):
         candidate = User(username=data["username"], email=data["email"])
@@ -120,7 +126,7 @@ TokenSerializer = inline_serializer(
 # ---------------------------------------------------------------------------
 
 
-class TokenView(ThrottleBeforeAuthenticationMixin, APIView):
+class TokenView(MethodBeforeAuthenticationMixin, ThrottleBeforeAuthenticationMixin, APIView):
     """POST: trade a username (or email) and password for a token; DELETE: revoke it."""
 
     throttle_classes = [TokenRateThrottle]
@@ -157,7 +163,8 @@ class TokenView(ThrottleBeforeAuthenticationMixin, APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class UserListView(generics.ListAPIView):
+@extend_schema_view(get=extend_schema(operation_id="list_users", summary=_("List users")))
+class UserListView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
     """GET: every user, oldest account first; POST: register (no token needed)."""
 
     serializer_class = UserSerializer
@@ -176,10 +183,6 @@ class UserListView(generics.ListAPIView):
     def get_queryset(self):
         return User.objects.active().order_by("pk")
 
-    @extend_schema(operation_id="list_users", summary=_("List users"))
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
     @extend_schema(
         operation_id="create_user",
         summary=_("Register"),
@@ -195,7 +198,7 @@ class UserListView(generics.ListAPIView):
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": reverse("api:user", args=[user.pk])})
 
 
-class UserDetailView(generics.RetrieveAPIView):
+class UserDetailView(MethodBeforeAuthenticationMixin, generics.RetrieveAPIView):
     """GET: one user; PUT: change your own username, email or about me."""
 
     serializer_class = UserSerializer
@@ -231,7 +234,7 @@ class UserDetailView(generics.RetrieveAPIView):
         return response
 
 
-class RelatedUsersView(generics.ListAPIView):
+class RelatedUsersView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
     """A user's followers or the users they follow, most recent follow first."""
 
     serializer_class = UserSerializer
@@ -245,25 +248,23 @@ class RelatedUsersView(generics.ListAPIView):
 _RELATED_RESPONSES = {200: UserSerializer(many=True), **error_responses(404)}
 
 
+@extend_schema_view(
+    get=extend_schema(operation_id="list_followers", summary=_("List a user's followers"), responses=_RELATED_RESPONSES)
+)
 class FollowersView(RelatedUsersView):
     relation = "followers"
 
-    @extend_schema(operation_id="list_followers", summary=_("List a user's followers"), responses=_RELATED_RESPONSES)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
-
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="list_following", summary=_("List the users a user follows"), responses=_RELATED_RESPONSES
+    )
+)
 class FollowingView(RelatedUsersView):
     relation = "following"
 
-    @extend_schema(
-        operation_id="list_following", summary=_("List the users a user follows"), responses=_RELATED_RESPONSES
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
-
-class FollowView(APIView):
+class FollowView(MethodBeforeAuthenticationMixin, APIView):
     """POST: follow a user; DELETE: stop following them. Both are idempotent."""
 
     def _target(self, id):

@@ -6,6 +6,7 @@ on microblog/throttling.py), and only microblog/urls.py wires the apps' views in
 
 from math import ceil
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +21,60 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from microblog.errors import error_payload, json_error
 from microblog.pagination import fetch_page
+
+# ---------------------------------------------------------------------------
+# Views
+# ---------------------------------------------------------------------------
+
+
+class MethodBeforeAuthenticationMixin:
+    """Answer about methods before looking at any credentials, as microblog does.
+
+    DRF's initial() authenticates and checks permissions first, so `GET /api/tokens`
+    without a token was a 401; microblog answers 405 to any method a route lacks, and
+    OPTIONS (which methods does it have?) without credentials, signed in or not. Every
+    view of accounts/api.py and posts/api.py starts with it.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
+    def get_authenticators(self):
+        # self.request is the plain HttpRequest here (None while the schema is generated).
+        if getattr(self.request, "method", None) == "OPTIONS":
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        if self.request.method == "OPTIONS":
+            return []
+        return super().get_permissions()
+
+
+# ---------------------------------------------------------------------------
+# Fields
+# ---------------------------------------------------------------------------
+
+
+class StrictStringMixin:
+    """Refuse numbers and booleans where the schema says string (DRF's fields str() them)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictStringMixin, serializers.CharField):
+    """A CharField that takes JSON strings only: {"body": 0} is a 400, not the text "0"."""
+
+
+class StrictEmailField(StrictStringMixin, serializers.EmailField):
+    """An EmailField that takes JSON strings only."""
+
 
 # ---------------------------------------------------------------------------
 # Collections
@@ -94,8 +149,11 @@ class MicroblogPagination(BasePagination):
                     "type": "object",
                     "required": ["page", "per_page", "total_pages", "total_items"],
                     "properties": {
-                        name: {"type": "integer", "minimum": 0}
-                        for name in ("page", "per_page", "total_pages", "total_items")
+                        "page": {"type": "integer", "minimum": 1},
+                        # The page size actually served, after clamping.
+                        "per_page": {"type": "integer", "minimum": 1, "maximum": self.max_per_page},
+                        "total_pages": {"type": "integer", "minimum": 0},
+                        "total_items": {"type": "integer", "minimum": 0},
                     },
                 },
                 "_links": {
@@ -111,21 +169,26 @@ class MicroblogPagination(BasePagination):
         }
 
     def get_schema_operation_parameters(self, view):
+        # No minimum or maximum: any integer is accepted and clamped, as microblog does,
+        # and a schema must not call invalid what the API serves.
         return [
             {
                 "name": "page",
                 "in": "query",
                 "required": False,
-                "description": _("Page number, from 1 (default 1)."),
-                "schema": {"type": "integer", "minimum": 1},
+                "description": _("Page number from 1 (default 1); a smaller number counts as 1."),
+                "schema": {"type": "integer", "default": 1},
             },
             {
                 "name": "per_page",
                 "in": "query",
                 "required": False,
-                "description": _("Items per page, 1 to %(max)d (default %(default)d).")
+                "description": _(
+                    "Items per page (default %(default)d); a number below 1 counts as 1 and one above "
+                    "%(max)d as %(max)d, which _meta.per_page reports."
+                )
                 % {"max": self.max_per_page, "default": self.default_per_page},
-                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_per_page},
+                "schema": {"type": "integer", "default": self.default_per_page},
             },
         ]
 
@@ -159,11 +222,20 @@ def _flatten_messages(detail, prefix: str = "") -> list[str]:
     return [f"{prefix}{detail}"]
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = gettext_lazy("The request body is too large.")
+
+
 def exception_handler(exc, context):
     """DRF's handler, answering in microblog's shape; field errors also under "errors"."""
     if isinstance(exc, DjangoValidationError):
         # Services validate with Django's exception; it is the client's mistake, not a 500.
         exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        # Answered here: left to Django, this SuspiciousOperation is logged as an ERROR,
+        # an email to the admins for every oversized body anyone sends.
+        exc = RequestTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # not an API exception: Django's handler500 answers in JSON under /api/
@@ -176,6 +248,8 @@ def exception_handler(exc, context):
         payload = error_payload(response.status_code, " ".join(_flatten_messages(detail)))
     response.data = payload
     response["Cache-Control"] = "no-store"
+    # Errors are plain JSON even from a view whose renderer has its own type (the schema's).
+    response.content_type = "application/json"
     return response
 
 
@@ -250,3 +324,7 @@ class ApiDocsView(TemplateView):
     """The interactive API reference (Swagger UI, served from static/vendor/)."""
 
     template_name = "api/docs.html"
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        allowed = ", ".join(self._allowed_methods())
+        return json_error(405, _("This address only answers %(methods)s.") % {"methods": allowed}, Allow=allowed)

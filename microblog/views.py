@@ -4,7 +4,6 @@ Each error handler answers in JSON under /api/ (API clients cannot read an HTML 
 and with the site's error page everywhere else.
 """
 
-import json
 import logging
 import sys
 
@@ -16,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from microblog.errors import DATABASE_DOWN, database_unavailable, is_api_request, json_error, render_error_page
+from microblog.jsonbody import MalformedJSON, parse_json_object
 from microblog.throttling import CspReportRateThrottle, throttle
 
 logger = logging.getLogger("microblog.security")
@@ -64,18 +64,34 @@ def csrf_failure(request, reason=""):
     return render_error_page(request, 403, csrf_failure=True)
 
 
+# A browser sends one violation per report (URLs, the policy, a short sample), well
+# under this; nothing beyond it is read.
+CSP_REPORT_MAX_BYTES = 16 * 1024
+
+
 @csrf_exempt
 @require_POST
 @throttle(CspReportRateThrottle)
 def csp_report(request):
-    """Log a Content-Security-Policy violation report sent by a browser."""
-    body = request.body[:4096]  # reports are small; never log an attacker's megabytes
+    """Log a Content-Security-Policy violation report sent by a browser.
+
+    Anyone can post here, so a malformed report is a 400 that is logged at most as a
+    warning (Django's own "Bad Request" line), never an error that mails the admins.
+    """
+    # Read from the stream, not request.body: an oversized body is refused here, as a
+    # 400, instead of raising RequestDataTooBig (a SuspiciousOperation, logged as an error).
+    body = request.read(CSP_REPORT_MAX_BYTES + 1)
     try:
-        report = json.loads(body).get("csp-report", {})
-    except (ValueError, AttributeError):
-        return HttpResponse(status=400)
+        if len(body) > CSP_REPORT_MAX_BYTES:
+            raise MalformedJSON(f"larger than {CSP_REPORT_MAX_BYTES} bytes")
+        report = parse_json_object(body).get("csp-report")
+        if not isinstance(report, dict):
+            raise MalformedJSON('no "csp-report" object')
+    except MalformedJSON as error:
+        logger.info("Malformed CSP report refused: %s", error)
+        return json_error(400, _("This is not a Content-Security-Policy violation report."))
     logger.warning(
-        "CSP violation: %s blocked %s on %s",
+        "CSP violation: %.200s blocked %.200s on %.200s",
         report.get("violated-directive"),
         report.get("blocked-uri"),
         report.get("document-uri"),

@@ -7,16 +7,22 @@ errors and throttles come from microblog/api.py. Paths are wired in microblog/ur
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.avatars import absolute_avatar_url
 from accounts.models import User
-from microblog.api import CappedCountPagination, error_responses
+from microblog.api import CappedCountPagination, MethodBeforeAuthenticationMixin, StrictCharField, error_responses
 from posts import services
-from posts.body import BODY_MAX_LENGTH, EMPTY_MESSAGE, normalize_body, validate_body
+from posts.body import BODY_VALIDATORS, EMPTY_MESSAGE, normalize_body
 from posts.models import Post
 
 AuthorLinks = inline_serializer(
@@ -43,15 +49,13 @@ class AuthorSerializer(serializers.ModelSerializer):
         }
 
 
-class BodyField(serializers.CharField):
+class BodyField(StrictCharField):
     """A post's body, normalised and checked by the same rule as the pages (posts/body.py)."""
 
     default_error_messages = {"blank": EMPTY_MESSAGE}
 
     def __init__(self, **kwargs):
-        super().__init__(trim_whitespace=False, validators=[validate_body], **kwargs)
-        # For the schema (maxLength) only: validate_body already checks the length.
-        self.max_length = BODY_MAX_LENGTH
+        super().__init__(trim_whitespace=False, validators=BODY_VALIDATORS, **kwargs)
 
     def to_internal_value(self, data):
         return normalize_body(super().to_internal_value(data))
@@ -60,7 +64,7 @@ class BodyField(serializers.CharField):
 class PostSerializer(serializers.ModelSerializer):
     """A post; only `body` is written by clients."""
 
-    body = BodyField()
+    body = BodyField(help_text=_("1 to 140 characters, not only spaces or invisible characters."))
     language = serializers.CharField(
         read_only=True, allow_null=True, help_text=_("ISO 639-1 code, null when it could not be told.")
     )
@@ -83,12 +87,13 @@ class PostSerializer(serializers.ModelSerializer):
         return data
 
 
-class PostListView(generics.ListAPIView):
+class PostListView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
     """Base of the post collections, newest first."""
 
     serializer_class = PostSerializer
 
 
+@extend_schema_view(get=extend_schema(operation_id="list_posts", summary=_("List everyone's posts")))
 class ExploreView(PostListView):
     """GET: everyone's posts; POST: publish a post."""
 
@@ -97,10 +102,6 @@ class ExploreView(PostListView):
 
     def get_queryset(self):
         return Post.objects.for_display()
-
-    @extend_schema(operation_id="list_posts", summary=_("List everyone's posts"))
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="create_post",
@@ -116,6 +117,7 @@ class ExploreView(PostListView):
         return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
+@extend_schema_view(get=extend_schema(operation_id="get_feed", summary=_("List your feed")))
 class FeedView(PostListView):
     """GET: the caller's own posts and those of the users they follow."""
 
@@ -124,11 +126,14 @@ class FeedView(PostListView):
     def get_queryset(self):
         return Post.objects.feed_for(self.request.user)
 
-    @extend_schema(operation_id="get_feed", summary=_("List your feed"))
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
-
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="list_user_posts",
+        summary=_("List a user's posts"),
+        responses={200: PostSerializer(many=True), **error_responses(404)},
+    )
+)
 class UserPostsView(PostListView):
     """GET: one user's posts (counted exactly: the author index bounds the count)."""
 
@@ -136,16 +141,13 @@ class UserPostsView(PostListView):
         author = get_object_or_404(User.objects.active(), pk=self.kwargs["id"])
         return Post.objects.by_author(author)
 
-    @extend_schema(
-        operation_id="list_user_posts",
-        summary=_("List a user's posts"),
-        responses={200: PostSerializer(many=True), **error_responses(404)},
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="get_post", summary=_("Get a post"), responses={200: PostSerializer, **error_responses(404)}
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-
-class PostDetailView(generics.RetrieveAPIView):
+)
+class PostDetailView(MethodBeforeAuthenticationMixin, generics.RetrieveAPIView):
     """GET: one post; DELETE: delete it if it is yours."""
 
     serializer_class = PostSerializer
@@ -153,12 +155,6 @@ class PostDetailView(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return Post.objects.for_display()
-
-    @extend_schema(
-        operation_id="get_post", summary=_("Get a post"), responses={200: PostSerializer, **error_responses(404)}
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="delete_post",

@@ -2,7 +2,9 @@
 
 Each adapter knows one service's request and response shapes. The base class adds what
 they share: a short timeout, one cache entry per (provider, text, source, target), and a
-single exception type, TranslationError, for everything that can go wrong out there.
+single exception type, TranslationError, for everything that can go wrong out there:
+an unreachable or slow service, an error status, and an answer that is too large, is
+not JSON (decoded by microblog/jsonbody.py, like every JSON body) or has the wrong shape.
 """
 
 import hashlib
@@ -12,10 +14,17 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
+from microblog.jsonbody import MalformedJSON, parse_json
+
 logger = logging.getLogger(__name__)
 
 # A translation does not go stale; the limit only keeps forgotten entries from piling up.
 CACHE_SECONDS = 60 * 60 * 24 * 7
+
+# The texts sent are at most a few hundred characters (TRANSLATE_MAX_LENGTH); their
+# translations, even escaped as JSON, are a few kilobytes. Anything larger is not a
+# translation, and must neither be relayed to the browser nor stored in the cache.
+MAX_ANSWER_BYTES = 32 * 1024
 
 
 class TranslationError(Exception):
@@ -65,23 +74,53 @@ class Translator:
         """POST `payload` as JSON to the service and return its decoded JSON answer."""
         try:
             response = requests.post(
-                f"{self.url}{path}", json=payload, headers=headers, params=params, timeout=self.timeout
+                f"{self.url}{path}", json=payload, headers=headers, params=params, timeout=self.timeout, stream=True
             )
+            with response:
+                if response.status_code != 200:
+                    # The start of the body says why (bad key, quota, unsupported language).
+                    start = next(response.iter_content(chunk_size=200), b"")
+                    logger.warning(
+                        "Translator %s answered HTTP %s: %.200s",
+                        self.name,
+                        response.status_code,
+                        start.decode("utf-8", errors="replace"),
+                    )
+                    raise TranslationError(f"{self.name} answered HTTP {response.status_code}")
+                body = self.read_answer(response)
         except requests.Timeout as error:
             logger.warning("Translator %s did not answer within %s s", self.name, self.timeout)
             raise TranslationTimeout(f"{self.name} timed out") from error
         except requests.RequestException as error:
             logger.warning("Translator %s is unreachable: %s", self.name, error)
             raise TranslationError(f"{self.name} is unreachable") from error
-        if response.status_code != 200:
-            # The start of the body says why (bad key, quota, unsupported language).
-            logger.warning("Translator %s answered HTTP %s: %.200s", self.name, response.status_code, response.text)
-            raise TranslationError(f"{self.name} answered HTTP {response.status_code}")
         try:
-            return response.json()
-        except ValueError as error:
-            logger.warning("Translator %s answered something that is not JSON: %.200s", self.name, response.text)
+            return parse_json(body)
+        except MalformedJSON as error:
+            logger.warning(
+                "Translator %s answered something that is not JSON (%s): %.200s",
+                self.name,
+                error,
+                body.decode("utf-8", errors="replace"),
+            )
             raise TranslationError(f"{self.name} answered something that is not JSON") from error
+
+    def read_answer(self, response) -> bytes:
+        """Return the body of `response`, refusing one over MAX_ANSWER_BYTES without reading it all."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+            self.refuse_oversized_answer()
+        body = bytearray()
+        # Counted after decompression, so a small gzipped answer cannot unpack into megabytes.
+        for chunk in response.iter_content(chunk_size=8192):
+            body += chunk
+            if len(body) > MAX_ANSWER_BYTES:
+                self.refuse_oversized_answer()
+        return bytes(body)
+
+    def refuse_oversized_answer(self):
+        logger.warning("Translator %s answered more than %d bytes", self.name, MAX_ANSWER_BYTES)
+        raise TranslationError(f"{self.name} answered more than {MAX_ANSWER_BYTES} bytes")
 
     def pluck(self, data, *path) -> str:
         """Follow `path` (keys and indexes) into a decoded answer; the value found must be text."""

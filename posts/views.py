@@ -1,5 +1,4 @@
 import gzip
-import json
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.views.generic.edit import FormMixin
 
 from accounts.models import User
 from microblog.errors import json_error
+from microblog.jsonbody import MalformedJSON, parse_json_object
 from microblog.mixins import JsonLoginRequiredMixin
 from microblog.pagination import LookaheadPaginationMixin
 from microblog.redirects import safe_next
@@ -221,13 +221,11 @@ class TranslateView(JsonLoginRequiredMixin, View):
 
     def post(self, request):
         try:
-            data = json.loads(request.body)
+            data = parse_json_object(request.body)
         except RequestDataTooBig:
             return json_error(413, _("The request body is too large."))
-        except ValueError:  # also covers bodies that are not UTF-8
-            return json_error(400, _("The request body must be JSON."))
-        if not isinstance(data, dict):
-            return json_error(400, _("The request body must be a JSON object."))
+        except MalformedJSON as error:
+            return json_error(400, str(error))
         form = TranslateForm(data)
         if not form.is_valid():
             field, errors = next(iter(form.errors.items()))

@@ -291,7 +291,8 @@ REST_FRAMEWORK = {
     # Bearer tokens only: no session auth, so the API has no CSRF surface.
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Every JSON body goes through microblog/jsonbody.py: malformed or deeply nested input is a 400.
+    "DEFAULT_PARSER_CLASSES": ["microblog.jsonbody.JSONBodyParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "microblog.negotiation.FirstRendererNegotiation",
     "DEFAULT_PAGINATION_CLASS": "microblog.api.MicroblogPagination",

@@ -9,7 +9,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
+
+from accounts.tests.factories import UserFactory, bearer
+from microblog.urls import api_patterns
+from posts.tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -256,6 +261,70 @@ def test_an_unsupported_method_is_405_json(api):
 
     assert response.status_code == 405
     assert response.json()["error"] == "Method Not Allowed"
+
+
+# The methods each route under /api/ has (HEAD comes with GET); every other one is a 405.
+ROUTE_METHODS = {
+    "tokens": {"POST", "DELETE"},
+    "users": {"GET", "POST"},
+    "user": {"GET", "PUT"},
+    "followers": {"GET"},
+    "following": {"GET"},
+    "follow": {"POST", "DELETE"},
+    "user_posts": {"GET"},
+    "posts": {"GET", "POST"},
+    "post": {"GET", "DELETE"},
+    "feed": {"GET"},
+    "openapi": {"GET"},
+    "docs": {"GET"},
+}
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def test_the_method_table_names_every_api_route():
+    names = {pattern.name for pattern in api_patterns} - {"not_found"}
+
+    assert names == set(ROUTE_METHODS)
+
+
+def _unsupported():
+    return [(name, method) for name, allowed in ROUTE_METHODS.items() for method in METHODS if method not in allowed]
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "with-token"])
+@pytest.mark.parametrize(("name", "method"), _unsupported())
+def test_a_method_a_route_lacks_is_405_json_before_any_credentials_are_checked(client, name, method, signed_in):
+    user = UserFactory()
+    post = PostFactory(author=user)
+    path = reverse(f"api:{name}", kwargs={"id": post.pk if name == "post" else user.pk} if name in ID_ROUTES else {})
+
+    response = client.generic(method, path, headers=bearer(user) if signed_in else {})
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "Method Not Allowed"
+    assert ROUTE_METHODS[name] <= {allowed.strip() for allowed in response["Allow"].split(",")}
+
+
+def test_get_tokens_without_credentials_is_405_as_in_microblog(client):
+    response = client.get("/api/tokens")
+
+    assert response.status_code == 405
+    assert "POST" in response["Allow"]
+
+
+@pytest.mark.parametrize("name", sorted(set(ROUTE_METHODS) - {"openapi", "docs"}))
+def test_options_says_which_methods_a_route_has_without_credentials(client, name):
+    user = UserFactory()
+    path = reverse(f"api:{name}", kwargs={"id": user.pk} if name in ID_ROUTES else {})
+
+    response = client.options(path)
+
+    assert response.status_code == 200
+    assert ROUTE_METHODS[name] <= {allowed.strip() for allowed in response["Allow"].split(",")}
+
+
+ID_ROUTES = {"user", "followers", "following", "follow", "user_posts", "post"}
 
 
 def test_a_form_encoded_body_is_415_json(api):

@@ -5,6 +5,7 @@ import logging
 import time
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -13,6 +14,7 @@ from werkzeug import Response
 from accounts.tests.factories import UserFactory
 from posts.tests.factories import PostFactory
 from posts.translation import (
+    MAX_ANSWER_BYTES,
     DeepLTranslator,
     LibreTranslate,
     MicrosoftTranslator,
@@ -128,6 +130,74 @@ def test_adapter_raises_translation_error_on_a_malformed_answer(provider, body, 
         expect(httpserver).respond_with_data(body, content_type="application/json")
     else:
         expect(httpserver).respond_with_json(body)
+
+    with pytest.raises(TranslationError):
+        build(service_url).translate("Hello", "en", "es")
+
+
+# A valid answer of each service, as large as the test wants it.
+def huge_answer(provider, size=5 * 1024 * 1024) -> str:
+    answer = json.dumps(ADAPTERS[provider][2])
+    return answer.replace("Hola", "Hola " * (size // 5))
+
+
+def streamed(text):
+    """A handler answering `text` in chunks without a Content-Length, as a stream would."""
+
+    def handler(request):
+        chunks = (text[start : start + 65536] for start in range(0, len(text), 65536))
+        return Response(chunks, content_type="application/json")
+
+    return handler
+
+
+@adapter_names
+@pytest.mark.parametrize("sent_as", ["with Content-Length", "streamed"])
+def test_adapter_refuses_an_oversized_answer_and_caches_nothing(provider, sent_as, httpserver, service_url, caplog):
+    build, expect, _answer = ADAPTERS[provider]
+    body = huge_answer(provider)
+    if sent_as == "streamed":
+        expect(httpserver).respond_with_handler(streamed(body))
+    else:
+        expect(httpserver).respond_with_data(body, content_type="application/json")
+    translator = build(service_url)
+
+    with caplog.at_level(logging.WARNING, logger="posts.translation"), pytest.raises(TranslationError):
+        translator.translate("Hello", "en", "es")
+
+    assert "more than 32768 bytes" in caplog.text
+    assert cache.get(translator.cache_key("Hello", "en", "es")) is None
+
+
+def test_an_error_answer_is_logged_by_its_status_whatever_its_size(httpserver, service_url, caplog):
+    expect_libretranslate(httpserver).respond_with_data("quota exceeded " * 100_000, status=429)
+
+    with caplog.at_level(logging.WARNING, logger="posts.translation"), pytest.raises(TranslationError):
+        LibreTranslate(url=service_url, key="libre-key", timeout=TIMEOUT).translate("Hello", "en", "es")
+
+    assert "HTTP 429: quota exceeded" in caplog.text
+    assert len(caplog.text) < 1000
+
+
+@adapter_names
+def test_adapter_accepts_an_answer_just_under_the_cap(provider, httpserver, service_url):
+    build, expect, _answer = ADAPTERS[provider]
+    body = huge_answer(provider, size=30_000)
+    assert len(body) < MAX_ANSWER_BYTES
+    expect(httpserver).respond_with_data(body, content_type="application/json")
+
+    assert build(service_url).translate("Hello", "en", "es").startswith("Hola Hola")
+
+
+@adapter_names
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 100_000, '{"a":' * 1000 + "1" + "}" * 1000, b'{"translatedText": "\xff"}', '{"translatedText": NaN}'],
+    ids=["brackets", "nested", "not utf-8", "NaN"],
+)
+def test_adapter_treats_a_malformed_json_answer_as_a_failure(provider, body, httpserver, service_url):
+    build, expect, _answer = ADAPTERS[provider]
+    expect(httpserver).respond_with_data(body, content_type="application/json")
 
     with pytest.raises(TranslationError):
         build(service_url).translate("Hello", "en", "es")
@@ -363,6 +433,25 @@ def test_translate_answers_502_when_the_service_fails(user_client, libretranslat
     assert response.status_code == 502
     assert "unavailable" in response.json()["message"]
     assert "HTTP 500" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [huge_answer("libretranslate"), "[" * 100_000, '{"translatedText": ' * 2000],
+    ids=["5 MB", "nested", "unclosed"],
+)
+def test_translate_answers_502_json_to_an_unusable_answer_and_caches_nothing(user_client, libretranslate, answer):
+    libretranslate.expect_request("/translate").respond_with_data(answer, content_type="application/json")
+
+    response = post_json(user_client, GOOD_REQUEST)
+
+    assert response.status_code == 502
+    assert response["Content-Type"] == "application/json"
+    assert "unavailable" in response.json()["message"]
+    assert len(response.content) < 1000
+    libretranslate.clear()
+    libretranslate.expect_request("/translate").respond_with_json({"translatedText": "Hello world"})
+    assert post_json(user_client, GOOD_REQUEST).json() == {"text": "Hello world"}
 
 
 def test_translate_answers_502_when_the_service_is_unreachable(user_client, libretranslate, settings):
