@@ -91,13 +91,13 @@ class User(AbstractUser):
     about_me = models.CharField(_("about me"), max_length=140, blank=True)
     last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_message_read_time = models.DateTimeField(_("last message read at"), null=True, blank=True)
-    # Kept by database triggers on every insert and delete (accounts/counters.py); never
-    # written by Django after the row is created.
+    # Stored counts, kept by database triggers (accounts/counters.py, posts/counters.py);
+    # never written by Django after the row is created.
     post_count = models.PositiveIntegerField(_("posts"), default=0, editable=False)
     follower_count = models.PositiveIntegerField(_("followers"), default=0, editable=False)
     following_count = models.PositiveIntegerField(_("following"), default=0, editable=False)
-    # Messages from active senders since last_message_read_time, for the navbar badge: kept
-    # by database triggers on posts_message and on this table (accounts/unread.py).
+    # Messages from active senders since last_message_read_time: the navbar badge and the
+    # notifications poll both read this column.
     unread_message_count = models.PositiveIntegerField(_("unread messages"), default=0, editable=False)
     following = models.ManyToManyField(
         "self",
@@ -190,21 +190,18 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(user=user, timestamp__gt=since).order_by("timestamp", "pk")
 
     def expired(self, before: float):
-        """Return notifications not updated since `before` (a Unix time), except the live ones."""
-        return self.filter(timestamp__lt=before).exclude(name__in=Notification.LIVE_NAMES)
+        """Return notifications not updated since `before` (a Unix time)."""
+        return self.filter(timestamp__lt=before)
 
 
 class Notification(models.Model):
-    """The latest value of one named notification for a user (e.g. unread_message_count)."""
+    """The latest value of one named notification for a user (e.g. task_progress)."""
 
     user = models.ForeignKey(User, models.CASCADE, related_name="notifications", verbose_name=_("user"))
     name = models.CharField(_("name"), max_length=128)
     payload = models.JSONField(_("payload"), default=dict)
     # A float Unix time, as the tutorial's clients poll with ?since=<float>.
     timestamp = models.FloatField(_("timestamp"))
-
-    # State the navbar reads on every page (the unread badge), not an event: never expired.
-    LIVE_NAMES = frozenset({"unread_message_count"})
 
     objects = NotificationQuerySet.as_manager()
 
