@@ -12,6 +12,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.avatars import avatar_url
+from microblog.counters import KeepsCountersOnSave
 
 
 def _count(edges, group_by):
@@ -19,9 +20,6 @@ def _count(edges, group_by):
     counted = edges.order_by().values(group_by).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
 
-
-# Columns of User that only the database triggers write.
-COUNTER_FIELDS = frozenset({"post_count", "follower_count", "following_count", "unread_message_count"})
 
 # last_seen is written at most this often per user, so browsing is not a stream of writes.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -84,7 +82,7 @@ class AccountManager(UserManager.from_queryset(UserQuerySet)):
     """Django's user manager (create_user, createsuperuser) with our QuerySet methods."""
 
 
-class User(AbstractUser):
+class User(KeepsCountersOnSave, AbstractUser):
     """A person on the site; follows other users through Follow."""
 
     email = models.EmailField(_("email address"))
@@ -127,17 +125,6 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
-
-    def save(self, *args, **kwargs):
-        # An instance loaded before a post or follow holds stale counts: never write them back.
-        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
-            deferred = self.get_deferred_fields()  # as Django does: never load a field just to save it
-            kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in COUNTER_FIELDS and field.attname not in deferred
-            ]
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("posts:profile", args=[self.username])

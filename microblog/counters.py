@@ -103,6 +103,25 @@ class Counter:
 COUNTERS: list[Counter] = []
 
 
+class KeepsCountersOnSave:
+    """A model mixin: save() leaves the declared counter columns of the model's table out of its UPDATE.
+
+    An instance loaded before a post or a follow holds stale counts: a full save() would
+    write them back over what the triggers counted since.
+    """
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kept = {counter.column for counter in COUNTERS if counter.table == self._meta.db_table}
+            deferred = self.get_deferred_fields()  # as Django does: never load a field just to save it
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.column not in kept and field.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
+
+
 def declare(counter: Counter) -> Counter:
     """Add `counter` to the declared ones (each app's counters.py calls this once per counter)."""
     if any((known.table, known.column) == (counter.table, counter.column) for known in COUNTERS):
