@@ -151,7 +151,11 @@ def _step(group: list[Counter], row: str, sign: str) -> str:
         f"{counter.column} = {counter.column} {sign} CASE WHEN {counter.counts(row)} THEN 1 ELSE 0 END"
         for counter in group
     )
-    rows = " OR ".join(f"({counter.counts(row)})" for counter in group)
+    # IN: PostgreSQL walks the primary key in id order, so two transactions touching the
+    # same rows lock them in the same order and cannot deadlock on each other.
+    rows = f"{table}.id IN ({', '.join(f'{row}.{counter.key}' for counter in group)})"
+    if any(counter.condition for counter in group):
+        rows += " AND (" + " OR ".join(f"({counter.counts(row)})" for counter in group) + ")"
     return f"UPDATE {table} SET {sets} WHERE {rows};"
 
 
