@@ -303,25 +303,54 @@ def repair(connection, counter: Counter, batch_size: int = 1000) -> int:
             last_id = ids[-1]
 
 
-@checks.register(checks.Tags.database)
-def check_counter_triggers(app_configs=None, databases=None, **kwargs):
-    """Report every counter trigger missing on the checked databases (after all migrations ran)."""
+def fully_migrated(connection) -> bool:
+    """Return whether every migration has been applied on `connection` (so every trigger should be there)."""
     from django.db.migrations.executor import MigrationExecutor
 
-    errors = []
+    executor = MigrationExecutor(connection)
+    return not executor.migration_plan(executor.loader.graph.leaf_nodes())
+
+
+def restore_triggers(connection) -> list[tuple[str, str]]:
+    """Create the missing triggers again, as the declarations (and so the latest migrations) render them.
+
+    Only on a fully migrated database, where the declarations and the migrations agree
+    (microblog/tests/test_counters.py checks that they do). Return what was missing.
+    """
+    missing = missing_triggers(connection)
+    if missing:
+        names = {name for name, _table in missing}
+        lost = [
+            counter for counter in COUNTERS if names & {name for name, _ in trigger_names(connection.vendor, [counter])}
+        ]
+        # A whole group is recreated: its statements replace what is still there.
+        groups = {(counter.source, counter.table) for counter in lost}
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            for statement in create_sql(connection.vendor, [c for c in COUNTERS if (c.source, c.table) in groups]):
+                cursor.execute(statement)
+    return missing
+
+
+@checks.register(checks.Tags.database)
+def check_counter_triggers(app_configs=None, databases=None, **kwargs):
+    """Report every counter trigger missing on the checked databases (after all migrations ran).
+
+    A warning, not an error: an error would also stop `migrate`, and with it the
+    deployment, for a fault that `manage.py repair_counters` mends without downtime.
+    """
+    warnings = []
     for alias in databases or ():
         connection = connections[alias]
-        if connection.vendor not in ("postgresql", "sqlite"):
-            continue
-        executor = MigrationExecutor(connection)
-        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        if connection.vendor not in ("postgresql", "sqlite") or not fully_migrated(connection):
             continue  # not migrated yet: migrate creates the triggers
         for trigger, table in missing_triggers(connection):
-            errors.append(
-                checks.Error(
-                    f"The counter trigger {trigger} on {table} is missing from the {alias!r} database.",
-                    hint="Counts on that table drift until it is back: see docs/architecture.md, 'Stored counts'.",
-                    id="microblog.E001",
+            warnings.append(
+                checks.Warning(
+                    f"The counter trigger {trigger} on {table} is missing from the {alias!r} database: "
+                    f"the counts it keeps drift from now on.",
+                    hint="Run `manage.py repair_counters`, which creates it again and recounts "
+                    "(docs/architecture.md, 'Stored counts').",
+                    id="microblog.W001",
                 )
             )
-    return errors
+    return warnings
