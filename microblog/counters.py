@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core import checks
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 
 # PostgreSQL truncates longer identifiers.
 MAX_NAME_LENGTH = 63
@@ -111,8 +111,8 @@ class KeepsCountersOnSave:
     """
 
     def save(self, *args, **kwargs):
-        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
-            kept = {counter.column for counter in COUNTERS if counter.table == self._meta.db_table}
+        kept = {counter.column for counter in COUNTERS if counter.table == self._meta.db_table}
+        if kept and not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
             deferred = self.get_deferred_fields()  # as Django does: never load a field just to save it
             kwargs["update_fields"] = [
                 field.name
@@ -281,26 +281,43 @@ def repair(connection, counter: Counter, batch_size: int = 1000) -> int:
     so a write that commits meanwhile is either counted by the recount or, waiting for
     the lock, moves the repaired value by its own trigger afterwards. No table lock.
     """
-    fixed, last_id = 0, None
+    fixed, last_id = 0, 0
     while True:
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-            after = "" if last_id is None else "WHERE id > %s "
-            cursor.execute(
-                f"SELECT id FROM {counter.table} {after}ORDER BY id LIMIT %s{lock}",
-                [*([] if last_id is None else [last_id]), batch_size],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-            if not ids:
-                return fixed
-            counted = counter.counted()
-            cursor.execute(
-                f"UPDATE {counter.table} SET {counter.column} = {counted} "
-                f"WHERE id >= %s AND id <= %s AND {counter.column} <> {counted}",
-                [ids[0], ids[-1]],
-            )
-            fixed += cursor.rowcount
-            last_id = ids[-1]
+        for attempt in range(DEADLOCK_RETRIES + 1):
+            try:
+                ids, repaired = _repair_batch(connection, counter, last_id, batch_size)
+                break
+            except OperationalError as error:
+                # A write locking two of the batch's rows in another order: PostgreSQL
+                # rolled this batch back, so it can simply run again.
+                if "deadlock" not in str(error) or attempt == DEADLOCK_RETRIES:
+                    raise
+        if not ids:
+            return fixed
+        fixed += repaired
+        last_id = ids[-1]
+
+
+DEADLOCK_RETRIES = 3
+
+
+def _repair_batch(connection, counter: Counter, last_id: int, batch_size: int) -> tuple[list[int], int]:
+    """Lock the next `batch_size` counting rows after `last_id` and fix them; return their ids and the fixes."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {counter.table} WHERE id > %s ORDER BY id LIMIT %s{lock}", [last_id, batch_size]
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return ids, 0
+        counted = counter.counted()
+        cursor.execute(
+            f"UPDATE {counter.table} SET {counter.column} = {counted} "
+            f"WHERE id >= %s AND id <= %s AND {counter.column} <> {counted}",
+            [ids[0], ids[-1]],
+        )
+        return ids, cursor.rowcount
 
 
 def fully_migrated(connection) -> bool:

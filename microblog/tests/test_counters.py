@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError, SystemCheckError
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
@@ -159,6 +159,21 @@ def test_repair_counters_works_in_small_batches(drifted):
     assert "post_count: 2 rows fixed" in output
     assert (stored(alice), stored(bob), stored(carol)) == ((2, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1))
     assert_no_drift()
+
+
+def test_a_batch_rolled_back_by_a_deadlock_runs_again(drifted, monkeypatch):
+    real, calls = counters._repair_batch, []
+
+    def deadlock_once(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected")
+        return real(*args)
+
+    monkeypatch.setattr(counters, "_repair_batch", deadlock_once)
+
+    assert counters.repair(connection, BY_NAME["post_count"]) == 2
+    assert len(calls) == 3  # the failed batch, its retry, and the empty one that ends the walk
 
 
 def test_repair_counters_refuses_a_bad_batch_size():
