@@ -15,8 +15,9 @@ declarations, for
 - migrations: `manage.py counter_migration` writes a migration holding the rendered SQL
   as literal strings, so a later edit here or in a declaration never changes what an old
   migration did (adding a counter is one declaration plus that one migration);
-- `manage.py repair_counters`, which recounts every declared counter from the rows;
-- the system check below, which reports a trigger missing on the database.
+- `manage.py repair_counters`, which creates missing triggers again and recounts every
+  declared counter from the rows;
+- the system check below, which warns about a trigger missing on the database.
 
 Counters of one counted table into one counting table share one trigger and one UPDATE
 per row change (a follow moves its two users' counts in one statement, so two
@@ -115,9 +116,11 @@ class KeepsCountersOnSave:
         if kept and not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
             deferred = self.get_deferred_fields()  # as Django does: never load a field just to save it
             kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.column not in kept and field.attname not in deferred
+                model_field.name
+                for model_field in self._meta.concrete_fields
+                if not model_field.primary_key
+                and model_field.column not in kept
+                and model_field.attname not in deferred
             ]
         super().save(*args, **kwargs)
 
