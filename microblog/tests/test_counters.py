@@ -4,6 +4,7 @@ import ast
 import re
 from io import StringIO
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -410,6 +411,46 @@ def test_counter_migration_prints_a_frozen_migration_for_a_counter():
     assert "import" not in module.replace("from django.db import migrations", "")
     assert "UPDATE accounts_user SET post_count = (SELECT COUNT(*) FROM posts_post AS counted" in module
     assert "posts_post_counts_accounts_user" in module
+
+
+def test_the_written_migration_installs_and_removes_the_triggers():
+    module = run("counter_migration", "posts", "post_count", "--print")
+    migration = {}
+    exec(compile(module, "0099_post_count_counter.py", "exec"), migration)
+    author = UserFactory()
+    editor = SimpleNamespace(connection=connection)  # the functions read only its connection
+
+    migration["backwards"](None, editor)
+    assert {name for name, _table in missing_triggers(connection)} == {
+        name for name, _table in counters.trigger_names(connection.vendor, [BY_NAME["post_count"]])
+    }
+    PostFactory(author=author)  # not counted: no trigger
+    migration["forwards"](None, editor)
+
+    assert missing_triggers(connection) == []
+    assert stored(author)[0] == 1  # the migration counted the rows already there
+    PostFactory(author=author)
+    assert stored(author)[0] == 2
+
+
+def test_counter_migration_adds_the_column_when_no_migration_has_it():
+    from posts.management.commands.counter_migration import Command, render_migration
+
+    loader = MigrationExecutor(connection).loader
+    before = loader.project_state(("accounts", "0004_moderators_group"))  # no counter columns yet
+    new = [BY_NAME["follower_count"]]
+
+    fields = Command()._new_columns(new, "accounts", before)
+    module = render_migration(new, {("accounts", "0004_moderators_group")}, "Followers.", fields)
+
+    assert [(model, field.name) for model, field in fields] == [("user", "follower_count")]
+    compile(module, "migration.py", "exec")
+    assert "from django.db import migrations, models" in module
+    assert "AddFieldKeepingTriggers(\n            model_name='user',\n            name='follower_count'" in module
+    assert module.index("AddFieldKeepingTriggers(\n") < module.index("migrations.RunPython(forwards")
+    assert Command()._new_columns(new, "accounts", loader.project_state()) == []
+    with pytest.raises(CommandError, match="new to the migrations of 'accounts'"):
+        Command()._new_columns(new, "posts", before)
 
 
 def test_counter_migration_refuses_an_unknown_counter():

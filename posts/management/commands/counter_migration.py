@@ -3,6 +3,7 @@ from pathlib import Path
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.writer import MigrationWriter
 
 from microblog.counters import COUNTERS, create_sql, drop_sql, recount_sql
 
@@ -15,8 +16,8 @@ The SQL is frozen here on purpose: a later change of a declaration is a new migr
 never an edit of this one.
 """
 
-from django.db import migrations
-
+{imports}
+{add_field}
 FORWARDS = {forwards}
 
 BACKWARDS = {backwards}
@@ -44,8 +45,44 @@ class Migration(migrations.Migration):
     dependencies = {dependencies}
 
     operations = [
-        migrations.RunPython(forwards, backwards, elidable=False),
+{operations}        migrations.RunPython(forwards, backwards, elidable=False),
     ]
+'''
+
+# With the counter's column: on SQLite adding a NOT NULL column rebuilds the table, which
+# drops its triggers and is refused while another table's trigger names it.
+ADD_FIELD = '''
+
+@contextmanager
+def triggers_kept(connection, table):
+    """On SQLite, drop every trigger that names `table` for the block, then create them again as they were."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE %s", [f"%{{table}}%"])
+        triggers = cursor.fetchall()
+        for name, _sql in triggers:
+            cursor.execute(f'DROP TRIGGER "{{name}}"')
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in triggers:
+            cursor.execute(sql)
+
+
+class AddFieldKeepingTriggers(migrations.AddField):
+    """AddField whose SQLite rebuild of the table keeps the triggers that name it."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        table = to_state.apps.get_model(app_label, self.model_name)._meta.db_table
+        with triggers_kept(schema_editor.connection, table):
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        table = from_state.apps.get_model(app_label, self.model_name)._meta.db_table
+        with triggers_kept(schema_editor.connection, table):
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
 '''
 
 VENDORS = ("postgresql", "sqlite")
@@ -61,8 +98,12 @@ def _literal(statements_by_vendor) -> str:
     return "\n".join(lines)
 
 
-def render_migration(new, dependencies, summary) -> str:
-    """Return a migration module that adds the counters `new` (with their groups) and fills them."""
+def render_migration(new, dependencies, summary, fields=()) -> str:
+    """Return a migration module that adds the counters `new` (with their groups) and fills them.
+
+    `fields` are (model name, field) pairs of counter columns the migrations do not have
+    yet: the module adds them first, keeping the triggers of a table SQLite rebuilds.
+    """
     touched = {(counter.source, counter.table) for counter in new}
     after = [counter for counter in COUNTERS if (counter.source, counter.table) in touched]
     before = [counter for counter in after if counter not in new]
@@ -71,7 +112,23 @@ def render_migration(new, dependencies, summary) -> str:
         for vendor in VENDORS
     }
     backwards = {vendor: drop_sql(vendor, after) + create_sql(vendor, before) for vendor in VENDORS}
+    imports, operations = {"from django.db import migrations"}, ""
+    for model_name, model_field in fields:
+        serialized, needed = MigrationWriter.serialize(model_field)
+        imports |= needed
+        operations += (
+            f"        AddFieldKeepingTriggers(\n            model_name={model_name!r},\n"
+            f"            name={model_field.name!r},\n            field={serialized},\n        ),\n"
+        )
+    if "from django.db import models" in imports:
+        imports -= {"from django.db import migrations", "from django.db import models"}
+        imports.add("from django.db import migrations, models")
+    if fields:
+        imports.add("from contextlib import contextmanager")
     return TEMPLATE.format(
+        imports="\n".join(sorted(imports, key=lambda line: (not line.startswith("from contextlib"), line))),
+        add_field=ADD_FIELD if fields else "",
+        operations=operations,
         summary=summary,
         forwards=_literal(forwards),
         backwards=_literal(backwards),
@@ -84,8 +141,8 @@ class Command(BaseCommand):
         "Write the migration that installs the triggers of newly declared counters and fills "
         "them from the rows: the one migration that goes with a new declaration in an app's "
         "counters.py. Name counters as repair_counters reports them (post_count, or "
-        "posts_post.reply_count when the count is not on accounts_user). Run makemigrations "
-        "first, for the counter's column."
+        "posts_post.reply_count when the count is not on accounts_user). Add the column to the "
+        "model first: when no migration has it yet, this migration adds it too."
     )
 
     def add_arguments(self, parser):
@@ -106,7 +163,9 @@ class Command(BaseCommand):
         except LookupError:
             raise CommandError(f"No app {app_label!r}.") from None
         new = [by_name[counter] for counter in counters]
-        graph = MigrationLoader(None, ignore_no_migrations=True).graph
+        loader = MigrationLoader(None, ignore_no_migrations=True)
+        graph = loader.graph
+        fields = self._new_columns(new, app_label, loader.project_state())
         # After the app's own latest migration and the latest of each app owning a table involved.
         tables = {table for counter in new for table in (counter.table, counter.source)}
         labels = {app_label} | {model._meta.app_label for model in apps.get_models() if model._meta.db_table in tables}
@@ -115,7 +174,7 @@ class Command(BaseCommand):
         number = int(own[0][1].split("_")[0]) + 1 if own else 1
         filename = f"{number:04d}_{name or '_'.join(c.split('.')[-1] for c in counters) + '_counter'}.py"
         summary = f"Keep {', '.join(counters)} with database triggers, and count the rows already there."
-        module = render_migration(new, dependencies, summary)
+        module = render_migration(new, dependencies, summary, fields)
         if print_only:
             self.stdout.write(module, ending="")
             return
@@ -124,3 +183,24 @@ class Command(BaseCommand):
             raise CommandError(f"{path} exists already.")
         path.write_text(module)
         self.stdout.write(f"Wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}.")
+
+    def _new_columns(self, new, app_label, state):
+        """Return (model name, field) for each counter column that no migration adds yet."""
+        models_by_table = {model._meta.db_table: model for model in apps.get_models()}
+        fields = []
+        for counter in new:
+            model = models_by_table.get(counter.table)
+            columns = {model_field.column: model_field for model_field in model._meta.concrete_fields} if model else {}
+            if counter.column not in columns:
+                raise CommandError(f"Add the field for {counter.table}.{counter.column} to its model first.")
+            model_field = columns[counter.column]
+            known = state.models.get((model._meta.app_label, model._meta.model_name))
+            if known is not None and model_field.name in known.fields:
+                continue
+            if model._meta.app_label != app_label:
+                raise CommandError(
+                    f"{counter.table}.{counter.column} is new to the migrations of {model._meta.app_label!r}: "
+                    f"run counter_migration {model._meta.app_label} ..."
+                )
+            fields.append((model._meta.model_name, model_field))
+        return fields
