@@ -283,6 +283,8 @@ def repair(connection, counter: Counter, batch_size: int = 1000) -> int:
     Safe beside live traffic: each batch of counting rows is locked first (PostgreSQL),
     so a write that commits meanwhile is either counted by the recount or, waiting for
     the lock, moves the repaired value by its own trigger afterwards. No table lock.
+    Without the lock, the UPDATE would wait for a writer's row lock and then count with
+    the snapshot it started with: one post short (microblog/tests/test_counters.py).
     """
     fixed, last_id = 0, 0
     while True:

@@ -2,6 +2,7 @@
 
 import ast
 import re
+import threading
 from io import StringIO
 from pathlib import Path
 from types import SimpleNamespace
@@ -10,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError, SystemCheckError
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
@@ -175,6 +176,64 @@ def test_a_batch_rolled_back_by_a_deadlock_runs_again(drifted, monkeypatch):
 
     assert counters.repair(connection, BY_NAME["post_count"]) == 2
     assert len(calls) == 3  # the failed batch, its retry, and the empty one that ends the walk
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_repair_beside_a_concurrent_write_loses_no_count():
+    """A post inserted (and its author's row locked) while the repair runs is counted once.
+
+    Without the batch's FOR UPDATE, the repair's UPDATE would wait for the writer's row
+    lock, then count the posts as its own, older snapshot saw them: one post short.
+    """
+    alice = UserFactory()
+    PostFactory(author=alice)
+    User.objects.filter(pk=alice.pk).update(post_count=7)
+    inserted, release, failures = threading.Event(), threading.Event(), []
+
+    def in_thread(work):
+        def run_it():
+            try:
+                work()
+            except Exception as error:  # reported by the main thread
+                failures.append(error)
+            finally:
+                connections.close_all()
+
+        return threading.Thread(target=run_it)
+
+    def write():
+        with transaction.atomic():
+            Post.objects.create(author_id=alice.pk, body="meanwhile", language="en")
+            inserted.set()
+            release.wait(60)
+
+    writer = in_thread(write)
+    repairer = in_thread(lambda: call_command("repair_counters", stdout=StringIO()))
+    writer.start()
+    assert inserted.wait(60)
+    repairer.start()
+    try:
+        waiting = False
+        for _attempt in range(600):  # the repair reaches the writer's lock, then waits on it
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
+                    ["%FOR UPDATE%"],
+                )
+                waiting = cursor.fetchone()[0] > 0
+            if waiting or not repairer.is_alive():
+                break
+            threading.Event().wait(0.05)
+    finally:
+        release.set()
+        writer.join(60)
+        repairer.join(60)
+
+    assert not failures
+    assert waiting
+    assert stored(alice)[0] == 2
+    assert_no_drift()
 
 
 def test_repair_counters_refuses_a_bad_batch_size():
