@@ -103,6 +103,29 @@ def test_every_counter_equals_the_real_count_after_every_path(moderator_client):
     assert assert_no_drift() == {"post_count": 4, "follower_count": 0, "following_count": 0, "unread_message_count": 0}
 
 
+def test_cascades_and_the_admin_delete_without_calling_any_service(moderator_client, monkeypatch):
+    """Why triggers and not F() updates in the services: these paths never reach them."""
+
+    def never(**kwargs):
+        raise AssertionError("a service was called")
+
+    for module, name in [(post_services, "delete_post"), (account_services, "unfollow_user")]:
+        monkeypatch.setattr(module, name, never)
+    alice, bob = UserFactory.create_batch(2)
+    PostFactory.create_batch(3, author=bob)
+    FollowFactory(follower=bob, followed=alice)
+    MessageFactory(sender=bob, recipient=alice)
+    chosen = list(Post.objects.filter(author=bob).values_list("pk", flat=True)[:2])
+
+    delete = {"action": "delete_selected", "_selected_action": chosen, "post": "yes"}
+    assert moderator_client.post(reverse("admin:posts_post_changelist"), delete).status_code == 302
+    assert stored(bob)[0] == 1
+    User.objects.filter(pk=bob.pk).delete()  # a queryset delete: Django cascades to posts, follows, messages
+
+    assert stored(alice) == (0, 0, 0, 0)
+    assert_no_drift()
+
+
 # repair_counters -----------------------------------------------------------------------------
 
 
