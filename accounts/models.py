@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -13,13 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.avatars import avatar_url
 from microblog.counters import KeepsCountersOnSave
-
-
-def _count(edges, group_by):
-    """Return a correlated COUNT subquery over `edges` grouped by one column, 0 when empty."""
-    counted = edges.order_by().values(group_by).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
-
 
 # last_seen is written at most this often per user, so browsing is not a stream of writes.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -37,15 +30,6 @@ class UserQuerySet(models.QuerySet):
     def named(self, username: str):
         """Return the user called `username`, ignoring case (served by the Lower(username) index)."""
         return self.alias(username_lower=Lower("username")).filter(username_lower=username.lower())
-
-    def with_counted_counts(self):
-        """Annotate the three counts counted from the rows (to check the stored ones)."""
-        posts = self.model._meta.get_field("posts").related_model
-        return self.annotate(
-            counted_followers=_count(Follow.objects.filter(followed=OuterRef("pk")), "followed"),
-            counted_following=_count(Follow.objects.filter(follower=OuterRef("pk")), "follower"),
-            counted_posts=_count(posts.objects.filter(author=OuterRef("pk")), "author"),
-        )
 
     def with_follow_state(self, viewer):
         """Annotate `is_followed`: whether `viewer` follows each user."""
