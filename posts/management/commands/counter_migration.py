@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.writer import MigrationWriter
 
-from microblog.counters import COUNTERS, create_sql, drop_sql, recount_sql
+from microblog.counters import COUNTERS, create_sql, drop_sql
 
 TEMPLATE = '''"""{summary}
 
@@ -21,6 +21,9 @@ never an edit of this one.
 FORWARDS = {forwards}
 
 BACKWARDS = {backwards}
+
+# (table, column, the count of one row's counted rows), filled after the triggers exist.
+FILL = {fill}
 
 
 def _run(schema_editor, statements):
@@ -40,12 +43,37 @@ def backwards(apps, schema_editor):
     _run(schema_editor, BACKWARDS)
 
 
+def fill(apps, schema_editor):
+    """Count the rows already there, 1,000 locked rows per transaction: no table-wide lock."""
+    connection = schema_editor.connection
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    for table, column, counted in FILL:
+        last_id = 0
+        while True:
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                cursor.execute(f"SELECT id FROM {{table}} WHERE id > %s ORDER BY id LIMIT 1000{{lock}}", [last_id])
+                ids = [row[0] for row in cursor.fetchall()]
+                if not ids:
+                    break
+                cursor.execute(
+                    f"UPDATE {{table}} SET {{column}} = {{counted}} "
+                    f"WHERE id >= %s AND id <= %s AND {{column}} <> {{counted}}",
+                    [ids[0], ids[-1]],
+                )
+                last_id = ids[-1]
+
+
 class Migration(migrations.Migration):
+
+    # The fill runs in batches of its own (docs/deployment.md: no data migration that
+    # holds a lock on a big table); the triggers are created in one transaction.
+    atomic = False
 
     dependencies = {dependencies}
 
     operations = [
-{operations}        migrations.RunPython(forwards, backwards, elidable=False),
+{operations}        migrations.RunPython(forwards, backwards, atomic=True, elidable=False),
+        migrations.RunPython(fill, migrations.RunPython.noop, elidable=False),
     ]
 '''
 
@@ -107,12 +135,10 @@ def render_migration(new, dependencies, summary, fields=()) -> str:
     touched = {(counter.source, counter.table) for counter in new}
     after = [counter for counter in COUNTERS if (counter.source, counter.table) in touched]
     before = [counter for counter in after if counter not in new]
-    forwards = {
-        vendor: drop_sql(vendor, before) + create_sql(vendor, after) + [recount_sql(counter) for counter in new]
-        for vendor in VENDORS
-    }
+    forwards = {vendor: drop_sql(vendor, before) + create_sql(vendor, after) for vendor in VENDORS}
+    fill = "[\n" + "".join(f"    {(c.table, c.column, c.counted())!r},\n" for c in new) + "]"
     backwards = {vendor: drop_sql(vendor, after) + create_sql(vendor, before) for vendor in VENDORS}
-    imports, operations = {"from django.db import migrations"}, ""
+    imports, operations = {"from django.db import migrations, transaction"}, ""
     for model_name, model_field in fields:
         serialized, needed = MigrationWriter.serialize(model_field)
         imports |= needed
@@ -121,8 +147,8 @@ def render_migration(new, dependencies, summary, fields=()) -> str:
             f"            name={model_field.name!r},\n            field={serialized},\n        ),\n"
         )
     if "from django.db import models" in imports:
-        imports -= {"from django.db import migrations", "from django.db import models"}
-        imports.add("from django.db import migrations, models")
+        imports -= {"from django.db import migrations, transaction", "from django.db import models"}
+        imports.add("from django.db import migrations, models, transaction")
     if fields:
         imports.add("from contextlib import contextmanager")
     return TEMPLATE.format(
@@ -131,6 +157,7 @@ def render_migration(new, dependencies, summary, fields=()) -> str:
         operations=operations,
         summary=summary,
         forwards=_literal(forwards),
+        fill=fill,
         backwards=_literal(backwards),
         dependencies="[\n" + "".join(f"        {dependency!r},\n" for dependency in sorted(dependencies)) + "    ]",
     )
