@@ -56,8 +56,8 @@ class Recount:
 class Counter:
     """`table.column` holds, for each row, how many rows of `source` point at it through `key`.
 
-    `condition` (SQL, optional) says when a source row counts: it names the source row
-    `{row}` and the counting row by its table name. `watches` lists the other source
+    `condition` (SQL, optional, without % signs) says when a source row counts: it names
+    the source row `{row}` and the counting row by its table name. `watches` lists the other source
     columns the condition reads, so that changing them moves the count. `recounts` lists
     the changes elsewhere that decide whether rows count (a sender deactivated).
     """

@@ -131,7 +131,7 @@ def test_command_errors_exit_non_zero():
     assert "CommandError: --notifications-days and --jobs-days must be 0 or more." in result.stderr
 
 
-@pytest.mark.parametrize("command", ["cleanup", "seed_demo", "export_posts"])
+@pytest.mark.parametrize("command", ["cleanup", "seed_demo", "export_posts", "repair_counters", "counter_migration"])
 def test_commands_explain_themselves(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         call_command(command, "--help")
