@@ -5,24 +5,15 @@ from datetime import UTC, datetime, timedelta
 import idna
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.avatars import avatar_url
-
-
-def _count(edges, group_by):
-    """Return a correlated COUNT subquery over `edges` grouped by one column, 0 when empty."""
-    counted = edges.order_by().values(group_by).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
-
-
-# Columns of User that only the database triggers write.
-COUNTER_FIELDS = frozenset({"post_count", "follower_count", "following_count", "unread_message_count"})
+from microblog.counters import KeepsCountersOnSave
 
 # last_seen is written at most this often per user, so browsing is not a stream of writes.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -86,15 +77,6 @@ class UserQuerySet(models.QuerySet):
     def _identities(self):
         return self.alias(username_lower=Lower("username"), email_lower=Lower("email"))
 
-    def with_counted_counts(self):
-        """Annotate the three counts counted from the rows (to check the stored ones)."""
-        posts = self.model._meta.get_field("posts").related_model
-        return self.annotate(
-            counted_followers=_count(Follow.objects.filter(followed=OuterRef("pk")), "followed"),
-            counted_following=_count(Follow.objects.filter(follower=OuterRef("pk")), "follower"),
-            counted_posts=_count(posts.objects.filter(author=OuterRef("pk")), "author"),
-        )
-
     def with_follow_state(self, viewer):
         """Annotate `is_followed`: whether `viewer` follows each user."""
         if not viewer.is_authenticated:
@@ -152,20 +134,20 @@ class AccountManager(UserManager.from_queryset(UserQuerySet)):
         return f"{local}@{ascii_domain(domain)}" if at else email
 
 
-class User(AbstractUser):
+class User(KeepsCountersOnSave, AbstractUser):
     """A person on the site; follows other users through Follow."""
 
     email = models.EmailField(_("email address"))
     about_me = models.CharField(_("about me"), max_length=140, blank=True)
     last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_message_read_time = models.DateTimeField(_("last message read at"), null=True, blank=True)
-    # Kept by database triggers on every insert and delete (accounts/counters.py); never
-    # written by Django after the row is created.
+    # Stored counts, kept by database triggers (accounts/counters.py, posts/counters.py);
+    # never written by Django after the row is created.
     post_count = models.PositiveIntegerField(_("posts"), default=0, editable=False)
     follower_count = models.PositiveIntegerField(_("followers"), default=0, editable=False)
     following_count = models.PositiveIntegerField(_("following"), default=0, editable=False)
-    # Messages from active senders since last_message_read_time, for the navbar badge: kept
-    # by database triggers on posts_message and on this table (accounts/unread.py).
+    # Messages from active senders since last_message_read_time: the navbar badge and the
+    # notifications poll both read this column.
     unread_message_count = models.PositiveIntegerField(_("unread messages"), default=0, editable=False)
     following = models.ManyToManyField(
         "self",
@@ -195,17 +177,6 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
-
-    def save(self, *args, **kwargs):
-        # An instance loaded before a post or follow holds stale counts: never write them back.
-        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
-            deferred = self.get_deferred_fields()  # as Django does: never load a field just to save it
-            kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in COUNTER_FIELDS and field.attname not in deferred
-            ]
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("posts:profile", args=[self.username])
@@ -258,21 +229,18 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(user=user, timestamp__gt=since).order_by("timestamp", "pk")
 
     def expired(self, before: float):
-        """Return notifications not updated since `before` (a Unix time), except the live ones."""
-        return self.filter(timestamp__lt=before).exclude(name__in=Notification.LIVE_NAMES)
+        """Return notifications not updated since `before` (a Unix time)."""
+        return self.filter(timestamp__lt=before)
 
 
 class Notification(models.Model):
-    """The latest value of one named notification for a user (e.g. unread_message_count)."""
+    """The latest value of one named notification for a user (e.g. task_progress)."""
 
     user = models.ForeignKey(User, models.CASCADE, related_name="notifications", verbose_name=_("user"))
     name = models.CharField(_("name"), max_length=128)
     payload = models.JSONField(_("payload"), default=dict)
     # A float Unix time, as the tutorial's clients poll with ?since=<float>.
     timestamp = models.FloatField(_("timestamp"))
-
-    # State the navbar reads on every page (the unread badge), not an event: never expired.
-    LIVE_NAMES = frozenset({"unread_message_count"})
 
     objects = NotificationQuerySet.as_manager()
 

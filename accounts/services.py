@@ -198,6 +198,6 @@ def end_sessions(*, user_ids) -> int:
 
 @transaction.atomic
 def delete_old_notifications(*, before: float) -> int:
-    """Delete notifications last updated before `before` (a Unix time), keeping live badges; return how many."""
+    """Delete notifications last updated before `before` (a Unix time); return how many."""
     deleted, _rows = Notification.objects.expired(before).delete()
     return deleted

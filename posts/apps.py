@@ -7,4 +7,4 @@ class PostsConfig(AppConfig):
     verbose_name = _("Posts")
 
     def ready(self):
-        from posts import checks  # noqa: F401 - registers the system checks
+        from posts import checks, counters  # noqa: F401 - registers the system checks, declares the counters

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Follow
+from microblog.counters import KeepsCountersOnSave
 from posts.body import BODY_MAX_LENGTH
 
 
@@ -43,7 +44,7 @@ class PostQuerySet(models.QuerySet):
         return user.posts.visible().order_by("-created_at", "-pk")
 
 
-class Post(models.Model):
+class Post(KeepsCountersOnSave, models.Model):
     """Something a user wrote, at most 140 characters."""
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="posts", verbose_name=_("author"))

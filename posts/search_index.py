@@ -2,9 +2,9 @@
 
 PostgreSQL keeps a generated `tsvector` column with a GIN index; SQLite keeps an FTS5
 table whose content is posts_post itself, synced by triggers. Either way the database
-maintains the index on every write, so it cannot drift from the posts table.
-posts/migrations/0004_post_search_index.py and the rebuild_search_index command share
-these statements; changing them needs a new migration.
+maintains the index on every write, so it cannot drift from the posts table. The
+rebuild_search_index command runs these statements; migration 0004 carries a frozen
+copy of them, so changing them needs a new migration.
 """
 
 from django.db import transaction

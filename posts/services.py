@@ -47,15 +47,12 @@ def delete_post(*, post: Post) -> None:
 
 @transaction.atomic
 def send_message(*, sender: User, recipient: User, body: str) -> Message:
-    """Send a private message and refresh the recipient's unread badge."""
+    """Send a private message; a trigger counts it in the recipient's unread badge."""
     if sender.pk == recipient.pk:
         raise ValidationError(_("You cannot send a message to yourself."))
     message = Message(sender=sender, recipient=recipient, body=normalize_body(body))
     message.full_clean()
     message.save()
-    # The insert trigger has just counted the message in (accounts/unread.py).
-    recipient.refresh_from_db(fields=["unread_message_count"])
-    add_notification(user=recipient, name="unread_message_count", payload=recipient.unread_message_count)
     return message
 
 
@@ -66,7 +63,6 @@ def mark_messages_read(*, user: User) -> None:
     user.save(update_fields=["last_message_read_time"])
     # A trigger recounted the row (0 unless a message is dated after now): this page's badge reads it.
     user.refresh_from_db(fields=["unread_message_count"])
-    add_notification(user=user, name="unread_message_count", payload=user.unread_message_count)
 
 
 class ExportAlreadyRunning(Exception):

@@ -2,16 +2,72 @@
 
 from django.db import migrations, models
 
-from accounts.counters import create_counter_triggers, drop_counter_triggers, recount
+# Follower and following counts kept by triggers on accounts_follow, and filled from the
+# rows already there. Frozen SQL: what this migration did when it was written.
+
+FORWARDS = {
+    'postgresql': [
+        (
+            'CREATE OR REPLACE FUNCTION accounts_follow_counters() RETURNS trigger LANGUAGE plpgsql AS $$\n'
+            'BEGIN\n'
+            "IF TG_OP IN ('DELETE', 'UPDATE') THEN UPDATE accounts_user SET follower_count = follower_count - (id = OLD.followed_id)::int, following_count = following_count - (id = OLD.follower_id)::int WHERE id IN (OLD.followed_id, OLD.follower_id); END IF;\n"
+            "IF TG_OP IN ('INSERT', 'UPDATE') THEN UPDATE accounts_user SET follower_count = follower_count + (id = NEW.followed_id)::int, following_count = following_count + (id = NEW.follower_id)::int WHERE id IN (NEW.followed_id, NEW.follower_id); END IF;\n"
+            'RETURN NULL;\n'
+            'END $$'
+        ),
+        'DROP TRIGGER IF EXISTS accounts_follow_counters ON accounts_follow',
+        'CREATE TRIGGER accounts_follow_counters AFTER INSERT OR DELETE OR UPDATE OF followed_id, follower_id ON accounts_follow FOR EACH ROW EXECUTE FUNCTION accounts_follow_counters()',
+        'UPDATE accounts_user SET follower_count = (SELECT COUNT(*) FROM accounts_follow WHERE accounts_follow.followed_id = accounts_user.id)',
+        'UPDATE accounts_user SET following_count = (SELECT COUNT(*) FROM accounts_follow WHERE accounts_follow.follower_id = accounts_user.id)',
+    ],
+    'sqlite': [
+        'DROP TRIGGER IF EXISTS accounts_follow_follower_count_insert',
+        'DROP TRIGGER IF EXISTS accounts_follow_follower_count_delete',
+        'DROP TRIGGER IF EXISTS accounts_follow_follower_count_update',
+        'CREATE TRIGGER accounts_follow_follower_count_insert AFTER INSERT ON accounts_follow BEGIN UPDATE accounts_user SET follower_count = follower_count + 1 WHERE id = NEW.followed_id; END',
+        'CREATE TRIGGER accounts_follow_follower_count_delete AFTER DELETE ON accounts_follow BEGIN UPDATE accounts_user SET follower_count = follower_count - 1 WHERE id = OLD.followed_id; END',
+        'CREATE TRIGGER accounts_follow_follower_count_update AFTER UPDATE OF followed_id ON accounts_follow BEGIN UPDATE accounts_user SET follower_count = follower_count - 1 WHERE id = OLD.followed_id; UPDATE accounts_user SET follower_count = follower_count + 1 WHERE id = NEW.followed_id; END',
+        'DROP TRIGGER IF EXISTS accounts_follow_following_count_insert',
+        'DROP TRIGGER IF EXISTS accounts_follow_following_count_delete',
+        'DROP TRIGGER IF EXISTS accounts_follow_following_count_update',
+        'CREATE TRIGGER accounts_follow_following_count_insert AFTER INSERT ON accounts_follow BEGIN UPDATE accounts_user SET following_count = following_count + 1 WHERE id = NEW.follower_id; END',
+        'CREATE TRIGGER accounts_follow_following_count_delete AFTER DELETE ON accounts_follow BEGIN UPDATE accounts_user SET following_count = following_count - 1 WHERE id = OLD.follower_id; END',
+        'CREATE TRIGGER accounts_follow_following_count_update AFTER UPDATE OF follower_id ON accounts_follow BEGIN UPDATE accounts_user SET following_count = following_count - 1 WHERE id = OLD.follower_id; UPDATE accounts_user SET following_count = following_count + 1 WHERE id = NEW.follower_id; END',
+        'UPDATE accounts_user SET follower_count = (SELECT COUNT(*) FROM accounts_follow WHERE accounts_follow.followed_id = accounts_user.id)',
+        'UPDATE accounts_user SET following_count = (SELECT COUNT(*) FROM accounts_follow WHERE accounts_follow.follower_id = accounts_user.id)',
+    ],
+}
+BACKWARDS = {
+    'postgresql': [
+        'DROP TRIGGER IF EXISTS accounts_follow_counters ON accounts_follow',
+        'DROP FUNCTION IF EXISTS accounts_follow_counters()',
+    ],
+    'sqlite': [
+        'DROP TRIGGER IF EXISTS accounts_follow_follower_count_insert',
+        'DROP TRIGGER IF EXISTS accounts_follow_follower_count_delete',
+        'DROP TRIGGER IF EXISTS accounts_follow_follower_count_update',
+        'DROP TRIGGER IF EXISTS accounts_follow_following_count_insert',
+        'DROP TRIGGER IF EXISTS accounts_follow_following_count_delete',
+        'DROP TRIGGER IF EXISTS accounts_follow_following_count_update',
+    ],
+}
+
+
+def _run(schema_editor, statements):
+    vendor = schema_editor.connection.vendor
+    if vendor not in statements:
+        raise NotImplementedError(f"No counter triggers for the {vendor} database.")
+    with schema_editor.connection.cursor() as cursor:
+        for statement in statements[vendor]:
+            cursor.execute(statement)
 
 
 def forwards(apps, schema_editor):
-    create_counter_triggers(schema_editor.connection, "accounts_follow")
-    recount(schema_editor.connection, "accounts_follow")
+    _run(schema_editor, FORWARDS)
 
 
 def backwards(apps, schema_editor):
-    drop_counter_triggers(schema_editor.connection, "accounts_follow")
+    _run(schema_editor, BACKWARDS)
 
 
 class Migration(migrations.Migration):

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import ApiToken, Notification, User
+from accounts.models import ApiToken, User
 from accounts.tests.factories import DEFAULT_PASSWORD, NotificationFactory, UserFactory, bearer
 from posts.models import Post
 from posts.tests.factories import ExportJobFactory, MessageFactory, PostFactory
@@ -141,7 +141,7 @@ def world():
         ),
         received=MessageFactory(sender=carol, recipient=alice, body="carol to alice, private"),
         sent=MessageFactory(sender=alice, recipient=carol, body="alice to carol, private"),
-        notice=NotificationFactory(user=alice, name="unread_message_count", payload=7),
+        notice=NotificationFactory(user=alice, name="task_progress", payload={"progress": 7}),
     )
 
 
@@ -230,14 +230,15 @@ def test_opening_ones_inbox_marks_only_ones_own_messages_read(as_bob, world):
     as_bob.get(reverse("posts:messages"))
 
     world.alice.refresh_from_db()
-    assert Notification.objects.get(user=world.alice).payload == 7
+    assert world.alice.last_message_read_time is None
+    assert world.alice.unread_message_count == 1
 
 
 def test_notifications_are_only_ones_own(as_bob, world):
     response = as_bob.get(reverse("accounts:notifications"), {"since": 0})
 
     assert response.status_code == 200
-    assert response.json() == []
+    assert response.json() == [{"name": "unread_message_count", "data": 0, "timestamp": 0}]  # bob's own
 
 
 def test_edit_profile_changes_only_the_signed_in_user(as_bob, world):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_delete
 from django.test import override_settings
 from django.urls import reverse
@@ -42,14 +43,20 @@ def fail(*args, **kwargs):
 # ---------------------------------------------------------------------------
 
 
-def test_a_message_whose_notification_fails_is_not_kept(monkeypatch):
+def test_a_message_rolled_back_takes_its_unread_count_with_it():
     sender, recipient = UserFactory.create_batch(2)
-    monkeypatch.setattr(services, "add_notification", fail)
+
+    def send_then_fail():
+        with transaction.atomic():
+            services.send_message(sender=sender, recipient=recipient, body="hello")
+            fail()
 
     with pytest.raises(Boom):
-        services.send_message(sender=sender, recipient=recipient, body="hello")
+        send_then_fail()
 
     assert not Message.objects.exists()
+    recipient.refresh_from_db()
+    assert recipient.unread_message_count == 0
 
 
 def test_an_export_whose_progress_notice_fails_leaves_no_job(monkeypatch):
@@ -84,12 +91,14 @@ def test_a_failing_message_send_shows_no_message_to_the_recipient(client, monkey
     sender, recipient = UserFactory.create_batch(2)
     client.force_login(sender)
     client.raise_request_exception = False
-    monkeypatch.setattr(services, "add_notification", fail)
+    monkeypatch.setattr(services.Message, "save", fail)
 
     response = client.post(reverse("posts:send_message", args=[recipient.username]), {"body": "hi"})
 
     assert response.status_code == 500
     assert not Message.objects.exists()
+    recipient.refresh_from_db()
+    assert recipient.unread_message_count == 0
 
 
 def test_an_export_that_cannot_be_queued_ends_failed_so_it_can_be_retried(

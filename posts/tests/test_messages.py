@@ -128,20 +128,21 @@ def test_inbox_runs_a_fixed_number_of_queries(client, me, django_assert_max_num_
 
 
 class TestNotifications:
-    def test_sending_sets_the_recipients_unread_count_in_one_row(self, me):
-        bob = UserFactory()
-        send_message(sender=me, recipient=bob, body="one")
-        send_message(sender=me, recipient=bob, body="two")
+    def test_the_poll_reports_the_unread_count_of_the_user_row(self, client, me):
+        send_message(sender=UserFactory(), recipient=me, body="one")
+        send_message(sender=UserFactory(), recipient=me, body="two")
 
-        (row,) = Notification.objects.filter(user=bob)
-        assert (row.name, row.payload) == ("unread_message_count", 2)
+        (unread,) = client.get(reverse("accounts:notifications")).json()
+
+        assert (unread["name"], unread["data"]) == ("unread_message_count", 2)
+        assert not Notification.objects.filter(user=me).exists()
 
     def test_reading_the_inbox_sets_it_to_zero(self, client, me):
         send_message(sender=UserFactory(), recipient=me, body="hello")
 
         client.get(reverse("posts:messages"))
 
-        assert Notification.objects.get(user=me, name="unread_message_count").payload == 0
+        assert client.get(reverse("accounts:notifications")).json()[0]["data"] == 0
 
     def test_endpoint_returns_only_mine_newer_than_since_oldest_first(self, client, me):
         send_message(sender=UserFactory(), recipient=me, body="hello")
@@ -152,8 +153,11 @@ class TestNotifications:
         later = client.get(reverse("accounts:notifications"), {"since": "1999999999.5"}).json()
 
         assert [n["name"] for n in everything] == ["unread_message_count", "task_progress"]
-        assert everything[0]["data"] == 1
-        assert later == [{"name": "task_progress", "data": {"progress": 5}, "timestamp": 2e9}]
+        assert everything[0] == {"name": "unread_message_count", "data": 1, "timestamp": 0}
+        assert later == [
+            {"name": "unread_message_count", "data": 1, "timestamp": 1999999999.5},
+            {"name": "task_progress", "data": {"progress": 5}, "timestamp": 2e9},
+        ]
 
     @pytest.mark.parametrize("since", ["abc", "nan", "inf", "-1", "1e999", "0x10"])
     def test_bad_since_is_a_400_json_error(self, client, me, since):

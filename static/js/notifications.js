@@ -1,6 +1,8 @@
 // Polls /notifications/ while the tab is visible (every NOTIFICATIONS_POLL_SECONDS, from
 // the nav's data-poll-interval in milliseconds; 10 s by default), keeps the
-// unread-messages badge current and hands other notifications to registered handlers:
+// unread-messages badge current (every answer starts with the count read from the user
+// row, the column the server-rendered badge shows) and hands other notifications to
+// registered handlers:
 //   microblog.notifications.on("task_progress", function (data) { ... });
 (function () {
   "use strict";

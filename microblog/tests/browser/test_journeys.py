@@ -9,8 +9,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Follow
+from accounts.services import deactivate_users
 from accounts.tests.factories import UserFactory
 from posts.models import ExportJob
+from posts.services import send_message
 from posts.tests.factories import PostFactory
 
 from .conftest import save_screenshot
@@ -104,6 +106,22 @@ def test_a_private_message_lights_up_the_recipients_badge_without_a_reload(page,
     recipient_tab.get_by_role("link", name=re.compile("^Messages")).click()
     expect(recipient_tab.locator("#main article")).to_contain_text("Lunch on Friday?")
     expect(recipient_tab.locator("#message-count")).to_be_hidden()
+
+
+def test_the_badge_keeps_the_navbars_count_after_a_sender_is_deactivated(page, log_in, fast_polling):
+    reader, spammer, friend = UserFactory(username="reader"), UserFactory(), UserFactory()
+    for sender in (spammer, spammer, friend):
+        send_message(sender=sender, recipient=reader, body="hello")
+    deactivate_users(users=User.objects.filter(pk=spammer.pk))
+    tab = log_in(page, reader)
+
+    polled = re.compile(r"/notifications/\?since=")
+    with tab.expect_response(polled):  # the poll the page makes as it loads
+        tab.goto("/explore/")
+    with tab.expect_response(polled):  # and the next one
+        pass
+
+    expect(tab.locator("#message-count")).to_have_text("1")
 
 
 def test_an_export_shows_its_progress_and_ends_with_an_email(page, log_in, fast_polling, run_worker, mailoutbox):

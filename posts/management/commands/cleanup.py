@@ -15,8 +15,8 @@ from posts.services import delete_finished_exports, fail_stale_exports
 
 class Command(BaseCommand):
     help = (
-        "Delete what the site no longer needs: notifications not updated for N days (never the "
-        "unread-message badge), finished export jobs older than N days, expired sessions and "
+        "Delete what the site no longer needs: notifications not updated for N days, finished "
+        "export jobs older than N days, expired sessions and "
         "expired API tokens; mark export jobs whose worker died as failed. Safe to run from cron "
         "(e.g. daily); --dry-run only counts."
     )

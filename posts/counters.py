@@ -1,0 +1,43 @@
+"""The counts kept about posts tables (microblog/counters.py keeps them; docs/architecture.md).
+
+Each is a column read without a query where it is shown; triggers rendered from these
+declarations move it on every write. Changing a declaration changes nothing in the
+database until `manage.py counter_migration` has written, and `migrate` applied, the
+migration with its new SQL.
+"""
+
+from microblog.counters import Counter, Recount, declare
+
+# The profile header and the API's user.
+post_count = declare(Counter(table="accounts_user", column="post_count", source="posts_post", key="author_id"))
+
+# The navbar's badge: messages from active senders since the reader last opened the
+# inbox (all of them while last_message_read_time is NULL), always equal to
+# Message.objects.unread_for(user).count(). Opening the inbox moves the read time and a
+# moderator's deactivation moves is_active: both recount the rows they concern.
+#
+# A message sent while a moderator deactivates its sender, in two concurrent
+# transactions on PostgreSQL, can leave its recipient one off until their next inbox
+# visit (which recounts) or `manage.py repair_counters`; locking the sender row in
+# every insert would risk deadlocks instead.
+unread_message_count = declare(
+    Counter(
+        table="accounts_user",
+        column="unread_message_count",
+        source="posts_message",
+        key="recipient_id",
+        condition=(
+            "(accounts_user.last_message_read_time IS NULL OR {row}.created_at > accounts_user.last_message_read_time)"
+            " AND EXISTS (SELECT 1 FROM accounts_user AS sender WHERE sender.id = {row}.sender_id AND sender.is_active)"
+        ),
+        watches=("sender_id", "created_at"),
+        recounts=(
+            Recount(table="accounts_user", column="last_message_read_time", rows="{row}.id"),
+            Recount(
+                table="accounts_user",
+                column="is_active",
+                rows="SELECT recipient_id FROM posts_message WHERE sender_id = {row}.id",
+            ),
+        ),
+    )
+)
