@@ -101,6 +101,17 @@ def test_changing_an_input_changes_the_post_html(client, name):
     assert served == fresh, f"after changing the {name} the page served the HTML cached before"
 
 
+def test_a_search_shows_its_highlights_not_the_post_cached_by_explore(client):
+    post = PostFactory(body="a quokka on the beach")
+    client.force_login(UserFactory())
+    explore(client)
+
+    found = article(client.get(reverse("posts:search"), {"q": "quokka"}).text, post)
+
+    assert "<mark>quokka</mark>" in found
+    assert "<mark>" not in article(explore(client), post)
+
+
 def test_a_second_viewer_gets_the_post_html_from_the_cache(client, monkeypatch):
     post = PostFactory(body="a cafe by the sea")
     first, second = UserFactory.create_batch(2)
