@@ -1,4 +1,5 @@
-"""Template helpers for showing posts: safe links, <time> elements and language codes."""
+"""Template helpers for showing posts: safe links, <time> elements, language codes and the
+cache key of a post's shared HTML."""
 
 import re
 
@@ -48,10 +49,6 @@ def reltime(value):
 def base_language(code):
     """Return the language of a code without its region or script: "pt-BR" -> "pt"."""
     return str(code or "").replace("_", "-").split("-")[0].lower()
-
-
-# Long enough to serve a busy page from memory, short enough that the cache stays small.
-POST_FRAGMENT_SECONDS = 300
 
 
 def _age_bucket(value, now) -> int:
