@@ -33,6 +33,7 @@ test: $(VENV)/.installed  ## Run the whole suite (DATABASE_URL=postgres://... fo
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint  # rules and exceptions: .djlintrc
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	git ls-files -z '*.py' | xargs -0 $(BIN)/django-upgrade --target-version 5.2
 

@@ -645,8 +645,8 @@ def start_server(environ: dict, log_path: Path, port: int) -> subprocess.Popen:
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
                 return server
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or too busy starting to answer within 2 s
         time.sleep(0.3)
     server.terminate()
     raise RuntimeError("gunicorn did not answer /healthz within 60 seconds")

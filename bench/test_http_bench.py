@@ -271,3 +271,31 @@ def test_restore_data_set_removes_what_the_write_case_wrote_and_keeps_the_rest()
     http_bench.restore_data_set()
 
     assert list(Post.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_start_server_waits_through_a_health_check_that_times_out(monkeypatch, tmp_path):
+    """A loaded machine may take more than the probe's 2 s to answer the first /healthz."""
+    import subprocess
+    import sys
+
+    import requests
+
+    answers = iter([requests.ReadTimeout("busy starting"), type("Response", (), {"status_code": 200})()])
+
+    def probe(url, timeout):
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(requests, "get", probe)
+    monkeypatch.setattr(http_bench.time, "sleep", lambda seconds: None)
+    stand_in, popen = [sys.executable, "-c", "import time; time.sleep(30)"], subprocess.Popen
+    monkeypatch.setattr(http_bench.subprocess, "Popen", lambda args, **kwargs: popen(stand_in))
+
+    server = http_bench.start_server({}, tmp_path / "gunicorn.log", 1)
+    try:
+        assert server.poll() is None
+    finally:
+        server.kill()
+        server.wait()

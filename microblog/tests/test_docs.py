@@ -50,6 +50,10 @@ NOT_IN_REPO = {
     "test-artifacts/screenshots/": "created by the browser tests",
     "test-artifacts/": "created by the browser tests",
     "locale/fr/": "the example of adding a language: `make messages LOCALES=fr` creates it",
+    **dict.fromkeys(
+        ["chrome_forms.html", "includes/chrome_forms.html", "templates/includes/chrome_forms.html"],
+        "removed by change 11; docs/performance.md keeps the history of what it replaced",
+    ),
 }
 # Management commands of apps installed only with REDIS_URL.
 REDIS_ONLY_COMMANDS = {"rqworker": "django_rq's worker, installed with REDIS_URL"}

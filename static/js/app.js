@@ -138,10 +138,7 @@
     });
 
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-      // form.elements, not querySelector: the controls may sit outside the <form> (form="...").
-      var fallback = Array.prototype.find.call(select.form.elements, function (el) {
-        return el.hasAttribute("data-autosubmit-fallback");
-      });
+      var fallback = select.form.querySelector("[data-autosubmit-fallback]");
       if (fallback) { fallback.classList.add("visually-hidden"); }
       select.addEventListener("change", function () { select.form.submit(); });
     });
