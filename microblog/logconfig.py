@@ -1,6 +1,25 @@
 """Build Django's LOGGING dict: one place for every mode's handlers and formats."""
 
+import logging
+
 from pythonjsonlogger.core import RESERVED_ATTRS
+
+# Django logs these refusals (each a 400) as errors, which would mail the admins for
+# every oversized or over-long form anyone sends; they are the client's fault.
+CLIENT_FAULT_LOGGERS = [
+    "django.security.RequestDataTooBig",
+    "django.security.TooManyFieldsSent",
+    "django.security.TooManyFilesSent",
+]
+
+
+class ClientFaultFilter(logging.Filter):
+    """Log a refusal of the client's request as a warning, never as an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 def build_logging(*, level: str, log_format: str, log_file: str = "", mail_admins: bool = False) -> dict:
@@ -37,6 +56,7 @@ def build_logging(*, level: str, log_format: str, log_file: str = "", mail_admin
             "client_ip": {"()": "microblog.client_address.ClientAddressFilter"},
             "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
             "redis_outage": {"()": "microblog.cache.RedisOutageFilter"},
+            "client_fault": {"()": "microblog.logconfig.ClientFaultFilter"},
         },
         "formatters": {
             "text": {"format": "{asctime} {levelname} [{request_id} {client_ip}] {name}: {message}", "style": "{"},
@@ -58,5 +78,6 @@ def build_logging(*, level: str, log_format: str, log_file: str = "", mail_admin
             "django.db.backends": {"level": "INFO", "propagate": True},
             # django-redis reports each cache call it answered as a miss while Redis is down.
             "microblog.cache": {"filters": ["redis_outage"], "propagate": True},
+            **{name: {"filters": ["client_fault"], "propagate": True} for name in CLIENT_FAULT_LOGGERS},
         },
     }

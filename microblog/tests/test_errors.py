@@ -144,3 +144,22 @@ def test_csrf_failure_page_explains_itself(django_user_model):
 
     assert response.status_code == 403
     assert b"Your form expired" in response.content
+
+
+@override_settings(ADMINS=[("Ops", "ops@example.com")], DEBUG=False)
+@pytest.mark.parametrize(
+    ("data", "refusal"),
+    [
+        ({"username": "x" * 300_000, "password": "y"}, "RequestDataTooBig"),
+        ({f"field{number}": "1" for number in range(200)}, "TooManyFieldsSent"),
+    ],
+    ids=["too big", "too many fields"],
+)
+def test_an_oversized_form_is_a_400_logged_as_a_warning_without_mail(client, prod_logging, data, refusal):
+    response = client.post("/auth/login/", data)
+
+    assert response.status_code == 400
+    assert mail.outbox == []  # anyone can send these: no mail to the admins per request
+    lines = [json.loads(line) for line in prod_logging.getvalue().splitlines() if line.startswith("{")]
+    refused = next(line for line in lines if line["logger"] == f"django.security.{refusal}")
+    assert refused["level"] == "WARNING"
