@@ -38,7 +38,7 @@ def client_ip(request) -> str:
     proxies = settings.NUM_PROXIES
     if proxies <= 0:
         return remote
-    hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    hops = [hop for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
     if len(hops) < proxies:
         # The request did not come through every proxy (a health check, a direct
         # connection): nothing in the header can be trusted.
@@ -54,7 +54,7 @@ def looks_proxied_but_unconfigured(request) -> bool:
     The mistake behind "one client locks everyone out": deployed behind nginx with
     NUM_PROXIES left at 0, every client has the proxy's address.
     """
-    if settings.NUM_PROXIES > 0 or "HTTP_X_FORWARDED_FOR" not in request.META:
+    if settings.NUM_PROXIES > 0 or "x-forwarded-for" not in request.headers:
         return False
     try:
         remote = ipaddress.ip_address(request.META.get("REMOTE_ADDR") or "")
