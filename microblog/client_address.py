@@ -33,7 +33,17 @@ def _address(text: str) -> str | None:
 
 
 def client_ip(request) -> str:
-    """Return the IP address of the client that sent `request`, as our proxies saw it."""
+    """Return the IP address of the client that sent `request`, as our proxies saw it.
+
+    Decided once per request: ClientAddressMiddleware keeps the answer in the environ,
+    where axes, the throttles and the log lines find it.
+    """
+    if ENVIRON_KEY in request.META:
+        return request.META[ENVIRON_KEY]
+    return _decide(request)
+
+
+def _decide(request) -> str:
     remote = request.META.get("REMOTE_ADDR") or ""
     proxies = settings.NUM_PROXIES
     if proxies <= 0:
