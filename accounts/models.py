@@ -70,6 +70,13 @@ class UserQuerySet(models.QuerySet):
         """Return the user called `username` in any letter case (served by the Lower(username) index)."""
         return self._identities().filter(_named(username))
 
+    def named_any(self, usernames):
+        """Return the users called any of `usernames`, in any letter case (one query, the same index)."""
+        wanted = Q()
+        for username in usernames:
+            wanted |= _named(username)
+        return self._identities().filter(wanted) if wanted else self.none()
+
     def with_email(self, email: str):
         """Return the user whose email is `email` in any case, either domain spelling (the Lower(email) index)."""
         return self._identities().filter(_with_email(email))
@@ -141,6 +148,7 @@ class User(KeepsCountersOnSave, AbstractUser):
     about_me = models.CharField(_("about me"), max_length=140, blank=True)
     last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_message_read_time = models.DateTimeField(_("last message read at"), null=True, blank=True)
+    last_activity_read_time = models.DateTimeField(_("last notification read at"), null=True, blank=True)
     # Stored counts, kept by database triggers (accounts/counters.py, posts/counters.py);
     # never written by Django after the row is created.
     post_count = models.PositiveIntegerField(_("posts"), default=0, editable=False)
@@ -149,6 +157,9 @@ class User(KeepsCountersOnSave, AbstractUser):
     # Messages from active senders since last_message_read_time: the navbar badge and the
     # notifications poll both read this column.
     unread_message_count = models.PositiveIntegerField(_("unread messages"), default=0, editable=False)
+    # Notifications (posts.Activity) from active people since last_activity_read_time:
+    # the navbar's second badge, kept live by the same poll.
+    unread_activity_count = models.PositiveIntegerField(_("unread notifications"), default=0, editable=False)
     following = models.ManyToManyField(
         "self",
         through="Follow",

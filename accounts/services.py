@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import API_TOKEN_LIFETIME, ApiToken, Follow, Notification, User
+from accounts.signals import user_followed
 from accounts.validators import (
     validate_email_free,
     validate_username_characters,
@@ -30,9 +31,10 @@ def follow_user(*, follower: User, followed: User) -> bool:
     try:
         # A savepoint, so a concurrent double click's duplicate loses quietly.
         with transaction.atomic():
-            Follow.objects.create(follower=follower, followed=followed)
+            follow = Follow.objects.create(follower=follower, followed=followed)
     except IntegrityError:
         return False
+    user_followed.send(sender=Follow, follow=follow)
     return True
 
 

@@ -41,3 +41,68 @@ unread_message_count = declare(
         ),
     )
 )
+
+
+# Replies, likes and boosts on every post, from active people only: a moderator's
+# deactivation of a spammer takes their likes off the counts, as it hides the rows.
+def _by_active(column: str) -> str:
+    return f"EXISTS (SELECT 1 FROM accounts_user AS person WHERE person.id = {{row}}.{column} AND person.is_active)"
+
+
+def _recount_on_deactivation(source: str, key: str, person: str) -> Recount:
+    return Recount(
+        table="accounts_user", column="is_active", rows=f"SELECT {key} FROM {source} WHERE {person} = {{row}}.id"
+    )
+
+
+reply_count = declare(
+    Counter(
+        table="posts_post",
+        column="reply_count",
+        source="posts_post",
+        key="in_reply_to_id",
+        condition=_by_active("author_id"),
+        recounts=(_recount_on_deactivation("posts_post", "in_reply_to_id", "author_id"),),
+    )
+)
+like_count = declare(
+    Counter(
+        table="posts_post",
+        column="like_count",
+        source="posts_like",
+        key="post_id",
+        condition=_by_active("user_id"),
+        recounts=(_recount_on_deactivation("posts_like", "post_id", "user_id"),),
+    )
+)
+boost_count = declare(
+    Counter(
+        table="posts_post",
+        column="boost_count",
+        source="posts_boost",
+        key="post_id",
+        condition=_by_active("user_id"),
+        recounts=(_recount_on_deactivation("posts_boost", "post_id", "user_id"),),
+    )
+)
+
+# The navbar's notifications badge: as unread_message_count, for posts.Activity rows
+# since the recipient last opened /activity/.
+unread_activity_count = declare(
+    Counter(
+        table="accounts_user",
+        column="unread_activity_count",
+        source="posts_activity",
+        key="recipient_id",
+        condition=(
+            "(accounts_user.last_activity_read_time IS NULL"
+            " OR {row}.created_at > accounts_user.last_activity_read_time)"
+            f" AND {_by_active('actor_id')}"
+        ),
+        watches=("actor_id", "created_at"),
+        recounts=(
+            Recount(table="accounts_user", column="last_activity_read_time", rows="{row}.id"),
+            _recount_on_deactivation("posts_activity", "recipient_id", "actor_id"),
+        ),
+    )
+)

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Follow
 from microblog.counters import KeepsCountersOnSave
 from posts.body import BODY_MAX_LENGTH
+from posts.entities import TAG_MAX_LENGTH
 
 
 class PostQuerySet(models.QuerySet):
@@ -22,16 +23,46 @@ class PostQuerySet(models.QuerySet):
 
         The join keeps a page at a fixed number of queries; building 25 full User rows
         (17 columns, password hash included) per page was a measurable part of every list.
+        The two prefetches (one query each, whatever the page holds) bring the rows that
+        the body's mention and tag links are made from.
         """
         return (
             self.visible()
-            .select_related("author")
-            .only("body", "language", "created_at", "author__username", "author__email")
+            .select_related("author", "in_reply_to__author")
+            .only(
+                "body",
+                "language",
+                "created_at",
+                "conversation",
+                "reply_count",
+                "like_count",
+                "boost_count",
+                "author__username",
+                "author__email",
+                "in_reply_to__author__username",
+            )
+            .prefetch_related(
+                models.Prefetch("mentions", Mention.objects.select_related("user").only("post", "user__username")),
+                "tags",
+            )
             .order_by("-created_at", "-pk")
         )
 
+    def with_viewer_state(self, viewer):
+        """Mark each post with what `viewer` has done to it (liked, boosted, bookmarked), in the same query."""
+        if not viewer.is_authenticated:
+            return self
+        return self.annotate(
+            liked=Exists(Like.objects.filter(post=OuterRef("pk"), user=viewer)),
+            boosted=Exists(Boost.objects.filter(post=OuterRef("pk"), user=viewer)),
+            bookmarked=Exists(Bookmark.objects.filter(post=OuterRef("pk"), user=viewer)),
+        )
+
     def feed_for(self, user):
-        """Return the user's own posts and the posts of everyone they follow, newest first."""
+        """Return the user's own posts and the posts of everyone they follow, newest first.
+
+        Posts only: the home page's feed, with boosts, is posts.timelines.home().
+        """
         followed = Follow.objects.filter(follower=user).values("followed_id")
         return self.filter(Q(author__in=followed) | Q(author=user)).for_display()
 
@@ -43,14 +74,53 @@ class PostQuerySet(models.QuerySet):
         """
         return user.posts.visible().order_by("-created_at", "-pk")
 
+    def in_conversation(self, root_id: int):
+        """Return every post of the conversation that `root_id` started, the first post included."""
+        return self.filter(Q(pk=root_id) | Q(conversation=root_id))
+
+    def tagged(self, tag):
+        """Return the posts carrying `tag`."""
+        return self.filter(taggings__tag=tag)
+
+
+class Tag(models.Model):
+    """A #hashtag; `key` is its case-insensitive identity, `name` its first spelling."""
+
+    name = models.CharField(_("name"), max_length=TAG_MAX_LENGTH)
+    key = models.CharField(_("key"), max_length=TAG_MAX_LENGTH, unique=True, editable=False)
+    created_at = models.DateTimeField(_("first used at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return f"#{self.name}"
+
+    def get_absolute_url(self):
+        return reverse("posts:tag", args=[self.name])
+
 
 class Post(KeepsCountersOnSave, models.Model):
-    """Something a user wrote, at most 140 characters."""
+    """Something a user wrote, at most 140 characters; a reply when `in_reply_to` was set."""
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="posts", verbose_name=_("author"))
     body = models.CharField(_("body"), max_length=BODY_MAX_LENGTH)
     language = models.CharField(_("language"), max_length=5, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # A deleted parent leaves its replies standing: they show "a deleted post" above them.
+    in_reply_to = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="replies", verbose_name=_("in reply to")
+    )
+    # The id of the conversation's first post, kept when that post is deleted: a thread
+    # page reads the whole conversation in one indexed query. NULL for a first post, so
+    # "is a reply" is `conversation IS NOT NULL` even after the parent is gone.
+    conversation = models.BigIntegerField(_("conversation"), null=True, blank=True, editable=False)
+    tags = models.ManyToManyField(Tag, through="Tagging", related_name="posts", blank=True, verbose_name=_("tags"))
+    # Kept by triggers (posts/counters.py).
+    reply_count = models.PositiveIntegerField(_("replies"), default=0, editable=False)
+    like_count = models.PositiveIntegerField(_("likes"), default=0, editable=False)
+    boost_count = models.PositiveIntegerField(_("boosts"), default=0, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -63,13 +133,173 @@ class Post(KeepsCountersOnSave, models.Model):
             models.Index(fields=["author", "-created_at"], name="post_author_created"),
             # Explore: everyone's posts, newest first.
             models.Index(fields=["-created_at"], name="post_created"),
+            # The profile's "Posts" tab: one author's first posts (not replies), newest first.
+            models.Index(
+                fields=["author", "-created_at"], condition=Q(conversation__isnull=True), name="post_author_first_posts"
+            ),
+            # The thread page: a conversation's posts.
+            models.Index(fields=["conversation"], condition=Q(conversation__isnull=False), name="post_conversation"),
+            # The SET_NULL of a deleted parent, and its replies.
+            models.Index(fields=["in_reply_to"], condition=Q(in_reply_to__isnull=False), name="post_in_reply_to"),
         ]
 
     def __str__(self):
         return f"{self.author_id}: {self.body[:40]}"
 
     def get_absolute_url(self):
-        return reverse("posts:profile", args=[self.author.username]) + f"#post-{self.pk}"
+        return reverse("posts:post", args=[self.pk])
+
+    @property
+    def is_reply(self) -> bool:
+        """Whether the post was written as a reply (its parent may since have been deleted)."""
+        return self.conversation is not None
+
+
+class Tagging(models.Model):
+    """A post carries a tag; `created_at` is the post's, so a tag page is one index range."""
+
+    post = models.ForeignKey(Post, models.CASCADE, related_name="taggings", verbose_name=_("post"))
+    tag = models.ForeignKey(Tag, models.CASCADE, related_name="taggings", verbose_name=_("tag"))
+    created_at = models.DateTimeField(_("posted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tagging")
+        verbose_name_plural = _("taggings")
+        constraints = [models.UniqueConstraint(fields=["post", "tag"], name="tag_post_once")]
+        indexes = [
+            # The tag page: one tag's posts, newest first.
+            models.Index(fields=["tag", "-created_at"], name="tagging_tag_created"),
+            # Explore's trending tags: the last day's taggings.
+            models.Index(fields=["-created_at"], name="tagging_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.post_id} #{self.tag_id}"
+
+
+class Mention(models.Model):
+    """A post names a user with @username."""
+
+    post = models.ForeignKey(Post, models.CASCADE, related_name="mentions", verbose_name=_("post"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("user"))
+
+    class Meta:
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="mention_once")]
+
+    def __str__(self):
+        return f"{self.post_id} @{self.user_id}"
+
+
+class Reaction(models.Model):
+    """What a like, a boost and a bookmark share: one user, one post, once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("user"))
+    post = models.ForeignKey(Post, models.CASCADE, related_name="%(class)ss", verbose_name=_("post"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.user_id} {self._meta.model_name} {self.post_id}"
+
+
+class Like(Reaction):
+    class Meta:
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
+        constraints = [models.UniqueConstraint(fields=["user", "post"], name="like_once")]
+        indexes = [
+            # "Liked by": one post's likes, newest first.
+            models.Index(fields=["post", "-created_at"], name="like_post_created"),
+        ]
+
+
+class Boost(Reaction):
+    class Meta:
+        verbose_name = _("boost")
+        verbose_name_plural = _("boosts")
+        constraints = [models.UniqueConstraint(fields=["user", "post"], name="boost_once")]
+        indexes = [
+            # Feeds and profiles: one booster's boosts, newest first.
+            models.Index(fields=["user", "-created_at"], name="boost_user_created"),
+            # "Boosted by", and a feed's "is there a newer boost of this post".
+            models.Index(fields=["post", "-created_at"], name="boost_post_created"),
+        ]
+
+
+class Bookmark(Reaction):
+    class Meta:
+        verbose_name = _("bookmark")
+        verbose_name_plural = _("bookmarks")
+        constraints = [models.UniqueConstraint(fields=["user", "post"], name="bookmark_once")]
+        indexes = [
+            # /bookmarks/: one user's bookmarks, newest first.
+            models.Index(fields=["user", "-created_at"], name="bookmark_user_created"),
+        ]
+
+
+class ActivityQuerySet(models.QuerySet):
+    def for_recipient(self, user):
+        """Return what happened to `user`, newest first, with who did it and the post concerned."""
+        return self.filter(recipient=user, actor__is_active=True).select_related("actor").order_by("-created_at", "-pk")
+
+    def unread_for(self, user):
+        """Return `user`'s notifications since they last opened /activity/."""
+        unread = self.filter(recipient=user, actor__is_active=True)
+        if user.last_activity_read_time:
+            unread = unread.filter(created_at__gt=user.last_activity_read_time)
+        return unread
+
+
+class Activity(models.Model):
+    """A notification: someone followed `recipient`, or liked, boosted, replied to or mentioned them.
+
+    Each row points at the row of the event itself (the follow, the like, the boost, the
+    reply or mentioning post) and is deleted with it: undoing a like or deleting a post
+    takes the notification back, whatever path deleted it.
+    """
+
+    class Kind(models.TextChoices):
+        FOLLOW = "follow", _("followed you")
+        LIKE = "like", _("liked your post")
+        BOOST = "boost", _("boosted your post")
+        REPLY = "reply", _("replied to your post")
+        MENTION = "mention", _("mentioned you")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("recipient")
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("actor"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    # The post shown with the notification: the liked or boosted one, the reply, the mentioning post.
+    post = models.ForeignKey(Post, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("post"))
+    follow = models.OneToOneField(Follow, models.CASCADE, null=True, blank=True, related_name="+")
+    like = models.OneToOneField(Like, models.CASCADE, null=True, blank=True, related_name="+")
+    boost = models.OneToOneField(Boost, models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            # A reply or a mention notifies its recipient once per post.
+            models.UniqueConstraint(
+                fields=["recipient", "post"], condition=Q(kind__in=["reply", "mention"]), name="activity_post_once"
+            ),
+            models.CheckConstraint(condition=~Q(recipient=F("actor")), name="activity_not_self"),
+        ]
+        indexes = [
+            # /activity/: one user's notifications, newest first.
+            models.Index(fields=["recipient", "-created_at"], name="activity_recipient_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor_id} {self.kind} -> {self.recipient_id}"
 
 
 class MessageQuerySet(models.QuerySet):

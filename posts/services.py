@@ -14,14 +14,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Follow, User
 from accounts.services import add_notification
 from microblog.request_id import current_request_id
 from posts.body import normalize_body
 from posts.emails import send_export_email
+from posts.entities import parse, tag_key
 from posts.exports import write_posts_json
 from posts.language import detect_language
-from posts.models import ExportJob, Message, Post
+from posts.models import Activity, Bookmark, Boost, ExportJob, Like, Mention, Message, Post, Tag, Tagging
 
 logger = logging.getLogger(__name__)
 
@@ -29,20 +30,132 @@ EMAIL_ATTEMPTS = 3
 EMAIL_RETRY_DELAY = 2  # seconds, times the attempt number
 
 
+class ReplyRefused(ValidationError):
+    """The post being answered is gone (deleted, or its author deactivated)."""
+
+
 @transaction.atomic
-def publish_post(*, author: User, body: str) -> Post:
-    """Validate and save a post by `author`, with its detected language."""
+def publish_post(*, author: User, body: str, in_reply_to: Post | None = None) -> Post:
+    """Validate and save a post by `author` (a reply when `in_reply_to` is given), with its mentions and tags.
+
+    Mentions and tags are read from the text once, here (posts/entities.py); the people
+    mentioned and the author of the post answered are notified.
+    """
     body = normalize_body(body)
     post = Post(author=author, body=body, language=detect_language(body))
+    if in_reply_to is not None:
+        # Locked, so the parent cannot be deleted between this check and the insert.
+        parent = Post.objects.visible().select_for_update(of=("self",)).filter(pk=in_reply_to.pk).first()
+        if parent is None:
+            raise ReplyRefused(_("The post you replied to has been deleted."))
+        post.in_reply_to = parent
+        post.conversation = parent.conversation or parent.pk
     post.full_clean()
     post.save()
+    entities = parse(body)
+    _store_tags(post, entities.tags)
+    mentioned = list(User.objects.active().named_any(entities.mentions).only("pk"))
+    Mention.objects.bulk_create([Mention(post=post, user=user) for user in mentioned])
+    if post.in_reply_to is not None and post.in_reply_to.author_id != author.pk:
+        _notify(recipient_id=post.in_reply_to.author_id, actor=author, kind=Activity.Kind.REPLY, post=post)
+    for user in mentioned:
+        if user.pk not in (author.pk, post.in_reply_to and post.in_reply_to.author_id):
+            _notify(recipient_id=user.pk, actor=author, kind=Activity.Kind.MENTION, post=post)
     return post
+
+
+def _store_tags(post: Post, names: list[str]) -> None:
+    """Link `post` to its tags, creating the ones never used before (first spelling kept)."""
+    if not names:
+        return
+    by_key = {tag_key(name): name for name in names}
+    # ignore_conflicts: two posts introducing the same tag at once both succeed.
+    Tag.objects.bulk_create([Tag(key=key, name=name) for key, name in by_key.items()], ignore_conflicts=True)
+    tags = Tag.objects.filter(key__in=by_key)
+    Tagging.objects.bulk_create([Tagging(post=post, tag=tag, created_at=post.created_at) for tag in tags])
+
+
+def _notify(*, recipient_id: int, actor: User, kind: str, **event) -> None:
+    """Tell `recipient_id` what `actor` did; nobody is told of their own actions."""
+    if recipient_id != actor.pk:
+        Activity.objects.create(recipient_id=recipient_id, actor=actor, kind=kind, **event)
 
 
 @transaction.atomic
 def delete_post(*, post: Post) -> None:
-    """Delete a post (the caller checked it is the author's own)."""
+    """Delete a post (the caller checked it is the author's own); its replies stay, its notifications go."""
     post.delete()
+
+
+def _add(model, *, user: User, post: Post):
+    """Create `model(user, post)` once; return the row, or None if it was there (a double click)."""
+    try:
+        # A savepoint, so a concurrent duplicate loses quietly.
+        with transaction.atomic():
+            return model.objects.create(user=user, post=post)
+    except IntegrityError:
+        return None
+
+
+def _remove(model, *, user: User, post: Post) -> bool:
+    deleted, _rows = model.objects.filter(user=user, post=post).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def like_post(*, user: User, post: Post) -> bool:
+    """Make `user` like `post`; return False if they already did. Its author is notified."""
+    like = _add(Like, user=user, post=post)
+    if like is not None:
+        _notify(recipient_id=post.author_id, actor=user, kind=Activity.Kind.LIKE, post=post, like=like)
+    return like is not None
+
+
+@transaction.atomic
+def unlike_post(*, user: User, post: Post) -> bool:
+    """Take `user`'s like of `post` back, and its notification; return False if there was none."""
+    return _remove(Like, user=user, post=post)
+
+
+@transaction.atomic
+def boost_post(*, user: User, post: Post) -> bool:
+    """Make `user` boost `post` to their followers; return False if they already did. Its author is notified."""
+    boost = _add(Boost, user=user, post=post)
+    if boost is not None:
+        _notify(recipient_id=post.author_id, actor=user, kind=Activity.Kind.BOOST, post=post, boost=boost)
+    return boost is not None
+
+
+@transaction.atomic
+def unboost_post(*, user: User, post: Post) -> bool:
+    """Take `user`'s boost of `post` back, and its notification; return False if there was none."""
+    return _remove(Boost, user=user, post=post)
+
+
+@transaction.atomic
+def bookmark_post(*, user: User, post: Post) -> bool:
+    """Keep `post` in `user`'s private bookmarks; return False if it was there. Nobody is told."""
+    return _add(Bookmark, user=user, post=post) is not None
+
+
+@transaction.atomic
+def unbookmark_post(*, user: User, post: Post) -> bool:
+    """Take `post` out of `user`'s bookmarks; return False if it was not there."""
+    return _remove(Bookmark, user=user, post=post)
+
+
+def notify_follow(*, follow: Follow) -> None:
+    """Tell the followed person who followed them (accounts.signals.user_followed calls this)."""
+    _notify(recipient_id=follow.followed_id, actor=follow.follower, kind=Activity.Kind.FOLLOW, follow=follow)
+
+
+@transaction.atomic
+def mark_activity_read(*, user: User) -> None:
+    """Record that `user` has seen every notification so far; their badge drops to 0."""
+    user.last_activity_read_time = timezone.now()
+    user.save(update_fields=["last_activity_read_time"])
+    # A trigger recounted the row: this page's badge reads it.
+    user.refresh_from_db(fields=["unread_activity_count"])
 
 
 @transaction.atomic

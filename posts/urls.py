@@ -9,6 +9,7 @@ urlpatterns = [
     path("explore/", views.ExploreView.as_view(), name="explore"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("user/<str:username>/", views.ProfileView.as_view(), name="profile"),
+    path("post/<int:pk>/", views.PostView.as_view(), name="post"),
     path("post/<int:pk>/delete/", views.DeletePostView.as_view(), name="delete"),
     path("translate/", views.TranslateView.as_view(), name="translate"),
     path("send_message/<str:username>/", views.SendMessageView.as_view(), name="send_message"),

@@ -107,6 +107,14 @@ class SearchView(PostListView):
         }
 
 
+class PostView(LoginRequiredMixin, View):
+    """The thread page of a post (its ancestors, the post, its replies)."""
+
+    def get(self, request, pk):
+        post = get_object_or_404(Post.objects.visible(), pk=pk)
+        return redirect(reverse("posts:profile", args=[post.author.username]) + f"#post-{post.pk}")
+
+
 class DeletePostView(LoginRequiredMixin, View):
     """POST only: delete one of your own posts."""
 

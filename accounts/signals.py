@@ -1,0 +1,12 @@
+"""What accounts announces to the apps built on it, which it never imports.
+
+`posts` tells people they have a new follower (a notification on /activity/), but
+accounts may not import posts (docs/architecture.md): follow_user sends this signal in
+its transaction, and posts/apps.py connects its receiver. Removing the follow deletes
+the notification with it (a cascade), so undoing needs no signal.
+"""
+
+from django.dispatch import Signal
+
+# Sent with `follow`: the new Follow row.
+user_followed = Signal()

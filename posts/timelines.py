@@ -1,0 +1,245 @@
+"""Every list of posts is a timeline: entries (which post, when, boosted by whom), paged by keyset.
+
+One design serves the home feed with boosts, profiles, explore, tag pages and
+bookmarks (docs/architecture.md, "Timelines"):
+
+1. A timeline is one or more *sources*: querysets of entries, each an indexed range
+   newest first (a followed author's posts, a followed person's boosts, a tag's
+   taggings). The home feed merges two; the others read one.
+2. A page is the newest `limit` entries older than a cursor: each source is cut at the
+   cursor and at `limit` rows in SQL, then merged (`UNION ALL` ... `LIMIT`), so page 50
+   costs what page 1 costs. The tutorial's `?page=N` still works (an OFFSET, as before)
+   and its "Older posts" link continues with a cursor.
+3. The page's posts are then loaded by id with what posts/_post.html shows and the
+   viewer's own state: the same queries whatever the source.
+
+A page therefore costs four queries: the entries, the posts, their mentions, their tags.
+"""
+
+import copy
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connections
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+
+from accounts.models import Follow
+from microblog.pagination import MAX_OFFSET
+from posts.models import Bookmark, Boost, Post, Tagging
+
+# The columns of an entry, as every source selects them.
+ENTRY = ("entry_post", "entry_at", "entry_by")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in a timeline: an entry's time and post id. In URLs: "<microseconds>-<post id>"."""
+
+    at: datetime
+    post_id: int
+
+    def __str__(self) -> str:
+        return f"{round(self.at.timestamp() * 1_000_000)}-{self.post_id}"
+
+    @classmethod
+    def parse(cls, value) -> "Cursor | None":
+        """Return the cursor written in `value`, or None if it is not one (the first page then)."""
+        try:
+            micros, post_id = str(value).split("-")
+            at = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+            post_id = int(post_id)
+        except (ValueError, OverflowError, OSError):
+            return None
+        return cls(at, post_id) if post_id > 0 else None
+
+    @classmethod
+    def of(cls, entry: dict) -> "Cursor":
+        return cls(entry["entry_at"], entry["entry_post"])
+
+
+def post_entries(posts):
+    """Return `posts` (a Post queryset) as timeline entries at their own time."""
+    return posts.values(entry_post=F("pk"), entry_at=F("created_at"), entry_by=Value("", output_field=CharField()))
+
+
+def boost_entries(boosts):
+    """Return `boosts` (a Boost queryset) as timeline entries at the boost's time, by the booster."""
+    return boosts.filter(user__is_active=True, post__author__is_active=True).values(
+        entry_post=F("post_id"), entry_at=F("created_at"), entry_by=F("user__username")
+    )
+
+
+class Timeline:
+    """Entries from `sources` (querysets of post_entries/boost_entries), newest first."""
+
+    def __init__(self, *sources):
+        self.sources = sources
+
+    def entries(self, *, limit: int, before: Cursor | None = None, after: Cursor | None = None, offset: int = 0):
+        """Return up to `limit` entries: older than `before`, or the oldest ones newer than `after`, or from `offset`."""
+        newest_first = after is None
+        order = ("-entry_at", "-entry_post") if newest_first else ("entry_at", "entry_post")
+        cut = []
+        for source in self.sources:
+            if before is not None:
+                source = source.filter(entry_at__lte=before.at).exclude(
+                    entry_at=before.at, entry_post__gte=before.post_id
+                )
+            if after is not None:
+                source = source.filter(entry_at__gte=after.at).exclude(entry_at=after.at, entry_post__lte=after.post_id)
+            cut.append(source.order_by(*order)[: offset + limit] if self._cut_sources(source) else source.order_by())
+        merged = cut[0] if len(cut) == 1 else cut[0].union(*cut[1:], all=True).order_by(*order)
+        rows = list(merged[offset : offset + limit])
+        return rows if newest_first else rows[::-1]
+
+    def _cut_sources(self, source) -> bool:
+        """Whether each source is cut to the page in SQL before the merge.
+
+        PostgreSQL merges a few dozen rows per source that way instead of every entry;
+        SQLite refuses LIMIT inside a UNION, and sorts the whole (small) union instead.
+        """
+        return len(self.sources) == 1 or connections[source.db].features.supports_slicing_ordering_in_compound
+
+
+def load_posts(entries, viewer) -> list[Post]:
+    """Return the posts of `entries`, in their order, ready for posts/_post.html (3 queries).
+
+    Each carries `boosted_by` (a username, or "") and the viewer's liked/boosted/bookmarked.
+    """
+    found = Post.objects.for_display().with_viewer_state(viewer).in_bulk([entry["entry_post"] for entry in entries])
+    posts = []
+    for entry in entries:
+        post = found.get(entry["entry_post"])
+        if post is None:  # deleted between the two queries
+            continue
+        if any(shown.pk == post.pk for shown in posts):
+            post = copy.copy(post)  # a profile may hold a post and its author's own boost of it
+        post.boosted_by = entry["entry_by"]
+        post.entry_cursor = Cursor.of(entry)
+        posts.append(post)
+    return posts
+
+
+# ---------------------------------------------------------------------------
+# The site's timelines
+# ---------------------------------------------------------------------------
+
+
+def home(user) -> Timeline:
+    """The home feed: your posts and your follows' posts, and the boosts of you and your follows.
+
+    A post appears once, at its newest such boost (it was written before any boost),
+    with "X boosted" above it; unboosting puts it back at its own time if its author is
+    followed, or takes it away.
+    """
+    followed = Follow.objects.filter(follower=user).values("followed_id")
+    authors = Q(author__in=followed) | Q(author=user)
+    boosters = Q(user__in=followed) | Q(user=user)
+    boosted = Boost.objects.filter(boosters, post=OuterRef("pk"))
+    newer_boost = Boost.objects.filter(boosters, post=OuterRef("post")).filter(
+        Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+    )
+    return Timeline(
+        post_entries(Post.objects.visible().filter(authors).exclude(Exists(boosted))),
+        boost_entries(Boost.objects.filter(boosters).exclude(Exists(newer_boost))),
+    )
+
+
+def profile(user, *, with_replies: bool) -> Timeline:
+    """A profile's posts (without replies, or with them) and the person's boosts."""
+    posts = user.posts.visible()
+    if not with_replies:
+        posts = posts.filter(conversation__isnull=True)
+    return Timeline(post_entries(posts), boost_entries(Boost.objects.filter(user=user)))
+
+
+def explore() -> Timeline:
+    """Everyone's posts, replies included, newest first."""
+    return Timeline(post_entries(Post.objects.visible()))
+
+
+def tagged(tag) -> Timeline:
+    """The posts carrying `tag`, newest first (one range of the tagging index)."""
+    taggings = Tagging.objects.filter(tag=tag, post__author__is_active=True)
+    return Timeline(
+        taggings.values(entry_post=F("post_id"), entry_at=F("created_at"), entry_by=Value("", output_field=CharField()))
+    )
+
+
+def bookmarks(user) -> Timeline:
+    """`user`'s bookmarks, newest bookmark first."""
+    marks = Bookmark.objects.filter(user=user, post__author__is_active=True)
+    return Timeline(
+        marks.values(entry_post=F("post_id"), entry_at=F("created_at"), entry_by=Value("", output_field=CharField()))
+    )
+
+
+# ---------------------------------------------------------------------------
+# Paging a timeline in a ListView
+# ---------------------------------------------------------------------------
+
+
+class TimelinePage:
+    """One page of a timeline; quacks like Django's Page where the templates look.
+
+    `next_param` / `previous_param` are the query-string parts of the "Older" and "Newer"
+    links (includes/pagination.html).
+    """
+
+    def __init__(self, object_list, *, is_first: bool, has_next: bool, has_previous: bool):
+        self.object_list = object_list
+        self.is_first = is_first
+        self._has_next = has_next
+        self._has_previous = has_previous
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def has_previous(self) -> bool:
+        return self._has_previous
+
+    def has_other_pages(self) -> bool:
+        return self._has_next or self._has_previous
+
+    @property
+    def next_param(self) -> str:
+        return f"before={self.object_list[-1].entry_cursor}" if self.object_list else ""
+
+    @property
+    def previous_param(self) -> str:
+        return f"after={self.object_list[0].entry_cursor}" if self.object_list else "page=1"
+
+
+def timeline_page(timeline: Timeline, params, viewer, per_page: int) -> TimelinePage:
+    """Return the page of `timeline` that the query `params` ask for (?before=, ?after= or ?page=)."""
+    before, after = Cursor.parse(params.get("before", "")), Cursor.parse(params.get("after", ""))
+    if before is not None or after is not None:
+        entries = timeline.entries(limit=per_page + 1, before=before, after=after)
+        if after is not None:
+            more_newer, entries = len(entries) > per_page, entries[-per_page:]
+            return TimelinePage(load_posts(entries, viewer), is_first=False, has_next=True, has_previous=more_newer)
+        more_older = len(entries) > per_page
+        posts = load_posts(entries[:per_page], viewer)
+        return TimelinePage(posts, is_first=False, has_next=more_older, has_previous=True)
+    try:
+        number = max(int(params.get("page", 1)), 1)
+    except (TypeError, ValueError):
+        number = 1
+    offset = min((number - 1) * per_page, MAX_OFFSET)
+    entries = timeline.entries(limit=per_page + 1, offset=offset)
+    posts = load_posts(entries[:per_page], viewer)
+    return TimelinePage(posts, is_first=number == 1, has_next=len(entries) > per_page, has_previous=number > 1)
+
+
+class TimelineListMixin:
+    """For ListViews whose get_queryset() returns a Timeline: page it by keyset (timeline_page)."""
+
+    def paginate_queryset(self, timeline, page_size):
+        page = timeline_page(timeline, self.request.GET, self.request.user, page_size)
+        return None, page, page.object_list, page.has_other_pages()
