@@ -76,7 +76,7 @@ class Timeline:
         self.sources = sources
 
     def entries(self, *, limit: int, before: Cursor | None = None, after: Cursor | None = None, offset: int = 0):
-        """Return up to `limit` entries: older than `before`, or the oldest ones newer than `after`, or from `offset`."""
+        """Return up to `limit` entries older than `before`, or the oldest newer than `after`, or from `offset`."""
         newest_first = after is None
         order = ("-entry_at", "-entry_post") if newest_first else ("entry_at", "entry_post")
         cut = []

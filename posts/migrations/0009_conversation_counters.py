@@ -18,10 +18,10 @@ def triggers_kept(connection, table):
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE %s", [f"%{{table}}%"])
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE %s", [f"%{table}%"])
         triggers = cursor.fetchall()
         for name, _sql in triggers:
-            cursor.execute(f'DROP TRIGGER "{{name}}"')
+            cursor.execute(f'DROP TRIGGER "{name}"')
     yield
     with connection.cursor() as cursor:
         for _name, sql in triggers:

@@ -79,6 +79,7 @@ class Migration(migrations.Migration):
 
 # With the counter's column: on SQLite adding a NOT NULL column rebuilds the table, which
 # drops its triggers and is refused while another table's trigger names it.
+# (Inserted into TEMPLATE as a value, so its braces are single.)
 ADD_FIELD = '''
 
 @contextmanager
@@ -88,10 +89,10 @@ def triggers_kept(connection, table):
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE %s", [f"%{{table}}%"])
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE %s", [f"%{table}%"])
         triggers = cursor.fetchall()
         for name, _sql in triggers:
-            cursor.execute(f'DROP TRIGGER "{{name}}"')
+            cursor.execute(f'DROP TRIGGER "{name}"')
     yield
     with connection.cursor() as cursor:
         for _name, sql in triggers:
