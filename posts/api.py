@@ -11,8 +11,10 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -310,11 +312,11 @@ class PostReactionView(MethodBeforeAuthenticationMixin, APIView):
 
     def post(self, request, id):
         """Add the reaction (again is fine)."""
-        return self._react(request, id, type(self).add)
+        return self._react(request, id, self.add)
 
     def delete(self, request, id):
         """Take the reaction back (none is fine)."""
-        return self._react(request, id, type(self).remove)
+        return self._react(request, id, self.remove)
 
 
 def _reaction_schema(name: str, adds: str, removes: str, note: str = ""):
@@ -325,7 +327,7 @@ def _reaction_schema(name: str, adds: str, removes: str, note: str = ""):
         post=extend_schema(
             operation_id=f"{name}_post",
             summary=adds,
-            description=f"{note} {idempotent}".strip(),
+            description=format_lazy("{} {}", note, idempotent) if note else idempotent,
             request=None,
             responses=answers,
         ),
@@ -369,6 +371,14 @@ def _tag_named(name: str) -> Tag | None:
         operation_id="list_tag_posts",
         summary=_("List the posts with a hashtag"),
         description=_("Newest first; the tag is matched in any letter case. A tag nobody used is an empty collection."),
+        parameters=[
+            OpenApiParameter(
+                "tag",
+                str,
+                OpenApiParameter.PATH,
+                description=_("The hashtag, with or without its #: Django, django and DJANGO are one tag."),
+            )
+        ],
         responses={200: PostSerializer(many=True), **error_responses(404)},
     )
 )
