@@ -1,5 +1,8 @@
 """The conversation endpoints of the REST API: replies, context, reactions, tags, bookmarks, notifications."""
 
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -7,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.services import follow_user
 from accounts.tests.factories import UserFactory, bearer
 from posts import services
-from posts.models import Bookmark, Like, Post
+from posts.models import Bookmark, Like, Post, conversation_of
 from posts.tests.factories import BookmarkFactory, BoostFactory, LikeFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,6 +152,27 @@ def test_malformed_or_deeply_nested_json_is_a_400(client, raw):
 
 
 # --- context ----------------------------------------------------------------------------
+
+
+def _row(pk, parent=None, minute=0):
+    return SimpleNamespace(pk=pk, in_reply_to_id=parent, created_at=datetime(2026, 1, 1) + timedelta(minutes=minute))
+
+
+def test_conversation_of_walks_up_to_a_missing_parent_and_down_depth_first_oldest_first():
+    post = _row(3, parent=2, minute=2)
+    rows = [
+        _row(2, parent=99, minute=1),  # its parent (99) is not among the rows: deleted or hidden
+        post,
+        _row(5, parent=3, minute=5),
+        _row(4, parent=3, minute=3),
+        _row(6, parent=4, minute=6),
+        _row(7, parent=2, minute=7),  # a sibling of the post: in neither list
+    ]
+
+    ancestors, descendants = conversation_of(post, rows)
+
+    assert [row.pk for row in ancestors] == [2]
+    assert [row.pk for row in descendants] == [4, 6, 5]
 
 
 def test_context_lists_ancestors_oldest_first_and_descendants_in_thread_order(client):
