@@ -1,13 +1,20 @@
-"""The posts endpoints of the REST API: explore, feed, a user's posts, publish, delete.
+"""The posts endpoints of the REST API: explore, feed, a user's posts, publish, delete,
+conversations (context, likes, boosts, bookmarks), tags and notifications.
 
 Thin views over the QuerySets and services the pages use; the collection shape,
 errors and throttles come from microblog/api.py. Paths are wired in microblog/urls.py.
 """
 
+import re
+
+from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -17,18 +24,34 @@ from drf_spectacular.utils import (
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from accounts.api import UserSerializer
 from accounts.avatars import absolute_avatar_url
 from accounts.models import User
 from microblog.api import CappedCountPagination, MethodBeforeAuthenticationMixin, StrictCharField, error_responses
 from posts import services
 from posts.body import BODY_VALIDATORS, EMPTY_MESSAGE, normalize_body
-from posts.models import Post
+from posts.entities import TAG, TAG_MAX_LENGTH, tag_key
+from posts.models import Activity, Post, Tag, conversation_of
 
 AuthorLinks = inline_serializer(
     name="AuthorLinks", fields={"self": serializers.CharField(), "avatar": serializers.CharField()}
 )
-PostLinks = inline_serializer(name="PostLinks", fields={"self": serializers.CharField()})
+PostLinks = inline_serializer(
+    name="PostLinks", fields={"self": serializers.CharField(), "context": serializers.CharField()}
+)
+
+
+def for_caller(posts, request):
+    """Return `posts` as the API shows them: joined, visible, and marked with the caller's state.
+
+    One query a page whatever its size: liked, boosted and bookmarked are annotations
+    (with_viewer_state). for_display()'s prefetches (the rows of the body's mention and
+    tag links) are dropped: the API sends the body as text, so they would be two queries
+    a page that nothing reads.
+    """
+    return posts.for_display().with_viewer_state(request.user).prefetch_related(None)
 
 
 class AuthorSerializer(serializers.ModelSerializer):
@@ -61,8 +84,26 @@ class BodyField(StrictCharField):
         return normalize_body(super().to_internal_value(data))
 
 
+class ReplyToField(serializers.PrimaryKeyRelatedField):
+    """The id of the post answered: a JSON integer naming a post that is still shown, or null."""
+
+    default_error_messages = {
+        "does_not_exist": _("There is no post {pk_value} to reply to: it does not exist or has been deleted."),
+        "incorrect_type": _("Expected the id of a post (an integer), received {data_type}."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Post.objects.visible(), **kwargs)
+
+    def to_internal_value(self, data):
+        # DRF would take "5" and true (as 1); the schema says integer and means it.
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class PostSerializer(serializers.ModelSerializer):
-    """A post; only `body` is written by clients."""
+    """A post with its counters and what the caller did to it; clients write `body` and `in_reply_to`."""
 
     body = BodyField(help_text=_("1 to 140 characters, not only spaces or invisible characters."))
     language = serializers.CharField(
@@ -70,16 +111,43 @@ class PostSerializer(serializers.ModelSerializer):
     )
     timestamp = serializers.DateTimeField(source="created_at", read_only=True)
     author = AuthorSerializer(read_only=True)
+    in_reply_to = ReplyToField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "The id of the post this one answers; null for a first post, and when the post answered was deleted."
+        ),
+    )
+    reply_count = serializers.IntegerField(read_only=True)
+    like_count = serializers.IntegerField(read_only=True)
+    boost_count = serializers.IntegerField(read_only=True)
+    liked = serializers.BooleanField(read_only=True, help_text=_("Whether you like this post."))
+    boosted = serializers.BooleanField(read_only=True, help_text=_("Whether you boosted this post."))
+    bookmarked = serializers.BooleanField(read_only=True, help_text=_("Whether this post is in your bookmarks."))
     _links = serializers.SerializerMethodField(method_name="get_links")
 
     class Meta:
         model = Post
-        fields = ["id", "body", "language", "timestamp", "author", "_links"]
+        fields = [
+            "id",
+            "body",
+            "language",
+            "timestamp",
+            "author",
+            "in_reply_to",
+            "reply_count",
+            "like_count",
+            "boost_count",
+            "liked",
+            "boosted",
+            "bookmarked",
+            "_links",
+        ]
         read_only_fields = ["id"]
 
     @extend_schema_field(PostLinks)
     def get_links(self, post) -> dict:
-        return {"self": reverse("api:post", args=[post.pk])}
+        return {"self": reverse("api:post", args=[post.pk]), "context": reverse("api:post_context", args=[post.pk])}
 
     def to_representation(self, post):
         data = super().to_representation(post)
@@ -101,18 +169,31 @@ class ExploreView(PostListView):
     pagination_class = CappedCountPagination
 
     def get_queryset(self):
-        return Post.objects.for_display()
+        return for_caller(Post.objects, self.request)
 
     @extend_schema(
         operation_id="create_post",
         summary=_("Publish a post"),
+        description=_(
+            "A reply when `in_reply_to` names a post; a post that does not exist, has been deleted or is "
+            "hidden is a 400."
+        ),
         request=PostSerializer,
         responses={201: PostSerializer, **error_responses(400, 415)},
     )
     def post(self, request):
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
-        post = services.publish_post(author=request.user, body=form.validated_data["body"])
+        try:
+            post = services.publish_post(
+                author=request.user,
+                body=form.validated_data["body"],
+                in_reply_to=form.validated_data.get("in_reply_to"),
+            )
+        except services.ReplyRefused as refusal:
+            # Deleted after the field's check: the same answer as if it had gone before.
+            raise serializers.ValidationError({"in_reply_to": refusal.messages}) from None
+        post = get_object_or_404(self.get_queryset(), pk=post.pk)
         location = reverse("api:post", args=[post.pk])
         return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED, headers={"Location": location})
 
@@ -124,7 +205,7 @@ class FeedView(PostListView):
     pagination_class = CappedCountPagination
 
     def get_queryset(self):
-        return Post.objects.feed_for(self.request.user)
+        return for_caller(Post.objects.feed_for(self.request.user), self.request)
 
 
 @extend_schema_view(
@@ -139,7 +220,7 @@ class UserPostsView(PostListView):
 
     def get_queryset(self):
         author = get_object_or_404(User.objects.active(), pk=self.kwargs["id"])
-        return Post.objects.by_author(author)
+        return for_caller(Post.objects.by_author(author), self.request)
 
 
 @extend_schema_view(
@@ -154,7 +235,7 @@ class PostDetailView(MethodBeforeAuthenticationMixin, generics.RetrieveAPIView):
     lookup_url_kwarg = "id"
 
     def get_queryset(self):
-        return Post.objects.for_display()
+        return for_caller(Post.objects, self.request)
 
     @extend_schema(
         operation_id="delete_post",
@@ -168,3 +249,185 @@ class PostDetailView(MethodBeforeAuthenticationMixin, generics.RetrieveAPIView):
             raise PermissionDenied(_("You can only delete your own posts."))
         services.delete_post(post=post)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+PostContextSerializer = inline_serializer(
+    name="PostContext",
+    fields={
+        "ancestors": PostSerializer(many=True, help_text=_("The posts above this one, the first post first.")),
+        "descendants": PostSerializer(
+            many=True, help_text=_("The replies under this one, in thread order: each reply after the post it answers.")
+        ),
+    },
+)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="get_post_context",
+        summary=_("Get a post's conversation"),
+        description=_(
+            "The posts this one answers, up to the first post, and every reply below it. A post whose parent "
+            "was deleted has no ancestors beyond it."
+        ),
+        responses={200: PostContextSerializer, **error_responses(404)},
+    )
+)
+class PostContextView(MethodBeforeAuthenticationMixin, APIView):
+    """GET: the ancestors and the descendants of a post, read in one query of its conversation."""
+
+    def get(self, request, id):
+        """Answer the conversation around post `id`."""
+        found = get_object_or_404(Post.objects.visible().only("conversation"), pk=id)
+        rows = list(for_caller(Post.objects.in_conversation(found.conversation or found.pk), request))
+        post = next((row for row in rows if row.pk == found.pk), None)
+        if post is None:  # deleted between the two queries
+            raise Http404
+        ancestors, descendants = conversation_of(post, rows)
+        context = {"request": request}
+        return Response(
+            {
+                "ancestors": PostSerializer(ancestors, many=True, context=context).data,
+                "descendants": PostSerializer(descendants, many=True, context=context).data,
+            }
+        )
+
+
+class PostReactionView(MethodBeforeAuthenticationMixin, APIView):
+    """POST: add the caller's like, boost or bookmark; DELETE: take it back. Both answer the post.
+
+    Idempotent like following: a second POST (a double click, a retried request) or a
+    DELETE of nothing changes nothing and answers 200 with the same post. The post comes
+    back with its counters after the change (the triggers have run) and the caller's state.
+    """
+
+    add = None  # the service that adds the reaction, e.g. services.like_post
+    remove = None  # the service that takes it back
+
+    def _react(self, request, id, service):
+        post = get_object_or_404(Post.objects.visible().only("author"), pk=id)
+        service(user=request.user, post=post)
+        fresh = get_object_or_404(for_caller(Post.objects, request), pk=post.pk)
+        return Response(PostSerializer(fresh, context={"request": request}).data)
+
+    def post(self, request, id):
+        """Add the reaction (again is fine)."""
+        return self._react(request, id, self.add)
+
+    def delete(self, request, id):
+        """Take the reaction back (none is fine)."""
+        return self._react(request, id, self.remove)
+
+
+def _reaction_schema(name: str, adds: str, removes: str, note: str = ""):
+    """Document the POST and DELETE of one reaction endpoint."""
+    answers = {200: PostSerializer, **error_responses(404)}
+    idempotent = _("Idempotent: doing it again answers 200 with the same post.")
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=f"{name}_post",
+            summary=adds,
+            description=format_lazy("{} {}", note, idempotent) if note else idempotent,
+            request=None,
+            responses=answers,
+        ),
+        delete=extend_schema(
+            operation_id=f"un{name}_post", summary=removes, description=idempotent, request=None, responses=answers
+        ),
+    )
+
+
+@_reaction_schema("like", _("Like a post"), _("Unlike a post"), _("Its author is notified."))
+class LikeView(PostReactionView):
+    add = staticmethod(services.like_post)
+    remove = staticmethod(services.unlike_post)
+
+
+@_reaction_schema(
+    "boost", _("Boost a post"), _("Unboost a post"), _("It shows in your followers' feeds; its author is notified.")
+)
+class BoostView(PostReactionView):
+    add = staticmethod(services.boost_post)
+    remove = staticmethod(services.unboost_post)
+
+
+@_reaction_schema("bookmark", _("Bookmark a post"), _("Remove a bookmark"), _("Bookmarks are private."))
+class BookmarkView(PostReactionView):
+    add = staticmethod(services.bookmark_post)
+    remove = staticmethod(services.unbookmark_post)
+
+
+def _tag_named(name: str) -> Tag | None:
+    """Return the tag `name` spells (in any letter case, with or without "#"), or None."""
+    name = name.removeprefix("#")
+    # Anything that could not be a tag is answered without a query (and a NUL never reaches PostgreSQL).
+    if len(name) > TAG_MAX_LENGTH or not re.fullmatch(TAG, f"#{name}"):
+        return None
+    return Tag.objects.filter(key=tag_key(name)).first()
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="list_tag_posts",
+        summary=_("List the posts with a hashtag"),
+        description=_("Newest first; the tag is matched in any letter case. A tag nobody used is an empty collection."),
+        parameters=[
+            OpenApiParameter(
+                "tag",
+                str,
+                OpenApiParameter.PATH,
+                description=_("The hashtag, with or without its #: Django, django and DJANGO are one tag."),
+            )
+        ],
+        responses={200: PostSerializer(many=True), **error_responses(404)},
+    )
+)
+class TagPostsView(PostListView):
+    """GET: the posts carrying a hashtag, newest first."""
+
+    # A popular tag spans much of the posts table: count only up to a cap.
+    pagination_class = CappedCountPagination
+
+    def get_queryset(self):
+        tag = _tag_named(self.kwargs["tag"])
+        if tag is None:
+            return Post.objects.none()
+        return for_caller(Post.objects, self.request).tagged_newest_first(tag)
+
+
+@extend_schema_view(get=extend_schema(operation_id="list_bookmarks", summary=_("List your bookmarks")))
+class BookmarksView(PostListView):
+    """GET: the caller's bookmarked posts, the newest bookmark first (counted exactly)."""
+
+    def get_queryset(self):
+        return for_caller(Post.objects, self.request).bookmarked_by(self.request.user)
+
+
+class NotificationSerializer(serializers.Serializer):
+    """Something that happened to the caller: who did it and, but for a follow, to which post."""
+
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=Activity.Kind.choices, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    actor = UserSerializer(read_only=True)
+    post = PostSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The post liked, boosted or replied to, the reply, or the mentioning post; null for a follow."),
+    )
+
+
+@extend_schema_view(get=extend_schema(operation_id="list_notifications", summary=_("List your notifications")))
+class NotificationsView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
+    """GET: what happened to the caller, newest first. Reading them here does not mark them read."""
+
+    serializer_class = NotificationSerializer
+    # A popular account gathers notifications without bound: count only up to a cap.
+    pagination_class = CappedCountPagination
+
+    def get_queryset(self):
+        # The posts come in one query for the page, with the caller's state on each; a post
+        # hidden since (its author deactivated) comes back as null.
+        return Activity.objects.for_recipient(self.request.user).prefetch_related(
+            Prefetch("post", for_caller(Post.objects, self.request))
+        )

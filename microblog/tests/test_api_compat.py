@@ -275,6 +275,13 @@ ROUTE_METHODS = {
     "posts": {"GET", "POST"},
     "post": {"GET", "DELETE"},
     "feed": {"GET"},
+    "post_context": {"GET"},
+    "post_like": {"POST", "DELETE"},
+    "post_boost": {"POST", "DELETE"},
+    "post_bookmark": {"POST", "DELETE"},
+    "tag_posts": {"GET"},
+    "bookmarks": {"GET"},
+    "notifications": {"GET"},
     "openapi": {"GET"},
     "docs": {"GET"},
 }
@@ -296,7 +303,7 @@ def _unsupported():
 def test_a_method_a_route_lacks_is_405_json_before_any_credentials_are_checked(client, name, method, signed_in):
     user = UserFactory()
     post = PostFactory(author=user)
-    path = reverse(f"api:{name}", kwargs={"id": post.pk if name == "post" else user.pk} if name in ID_ROUTES else {})
+    path = reverse(f"api:{name}", kwargs=_kwargs(name, user, post))
 
     response = client.generic(method, path, headers=bearer(user) if signed_in else {})
 
@@ -316,7 +323,7 @@ def test_get_tokens_without_credentials_is_405_as_in_microblog(client):
 @pytest.mark.parametrize("name", sorted(set(ROUTE_METHODS) - {"openapi", "docs"}))
 def test_options_says_which_methods_a_route_has_without_credentials(client, name):
     user = UserFactory()
-    path = reverse(f"api:{name}", kwargs={"id": user.pk} if name in ID_ROUTES else {})
+    path = reverse(f"api:{name}", kwargs=_kwargs(name, user, PostFactory(author=user)))
 
     response = client.options(path)
 
@@ -324,7 +331,17 @@ def test_options_says_which_methods_a_route_has_without_credentials(client, name
     assert ROUTE_METHODS[name] <= {allowed.strip() for allowed in response["Allow"].split(",")}
 
 
-ID_ROUTES = {"user", "followers", "following", "follow", "user_posts", "post"}
+ID_ROUTES = {"user", "followers", "following", "follow", "user_posts"}
+POST_ROUTES = {"post", "post_context", "post_like", "post_boost", "post_bookmark"}
+
+
+def _kwargs(name, user, post) -> dict:
+    """Return the URL arguments of route `name`, aimed at `user` or `post`."""
+    if name in POST_ROUTES:
+        return {"id": post.pk}
+    if name == "tag_posts":
+        return {"tag": "django"}
+    return {"id": user.pk} if name in ID_ROUTES else {}
 
 
 def test_a_form_encoded_body_is_415_json(api):

@@ -118,7 +118,15 @@ def world(db, settings, wsgi_keeps_the_test_connection):
 
 
 def _aim_at_real_rows(case, ids):
-    """Send half the generated ids to existing rows; the rest exercise the 404s."""
+    """Send half the generated ids to existing rows; the rest exercise the 404s.
+
+    A generated `in_reply_to` always names a real post: any integer is schema-valid, and
+    one naming no post is a 400 the schema cannot state (posts/tests/test_api_conversations.py
+    tests those).
+    """
+    if isinstance(case.body, dict) and isinstance(case.body.get("in_reply_to"), int):
+        posts = ids["/api/posts/{id}"]
+        case.body["in_reply_to"] = posts[case.body["in_reply_to"] % len(posts)]
     generated = case.path_parameters.get("id") if case.path_parameters else None
     if not isinstance(generated, int) or generated % 2:
         return

@@ -76,6 +76,13 @@ def args_for(world):
         "api:posts": [],
         "api:post": [world.post.pk],
         "api:feed": [],
+        "api:post_context": [world.post.pk],
+        "api:post_like": [world.post.pk],
+        "api:post_boost": [world.post.pk],
+        "api:post_bookmark": [world.post.pk],
+        "api:tag_posts": ["django"],
+        "api:bookmarks": [],
+        "api:notifications": [],
     }
 
 
@@ -110,6 +117,13 @@ PRIVATE = {
     "api:posts": [("get", 401), ("post", 401)],
     "api:post": [("get", 401), ("delete", 401)],
     "api:feed": [("get", 401)],
+    "api:post_context": [("get", 401)],
+    "api:post_like": [("post", 401), ("delete", 401)],
+    "api:post_boost": [("post", 401), ("delete", 401)],
+    "api:post_bookmark": [("post", 401), ("delete", 401)],
+    "api:tag_posts": [("get", 401)],
+    "api:bookmarks": [("get", 401)],
+    "api:notifications": [("get", 401)],
 }
 
 

@@ -32,7 +32,14 @@ def test_a_post_has_its_fields_author_and_links(client):
             "username": me.username,
             "_links": {"self": f"/api/users/{me.pk}", "avatar": "http://testserver" + me.avatar(128)},
         },
-        "_links": {"self": f"/api/posts/{post.pk}"},
+        "in_reply_to": None,
+        "reply_count": 0,
+        "like_count": 0,
+        "boost_count": 0,
+        "liked": False,
+        "boosted": False,
+        "bookmarked": False,
+        "_links": {"self": f"/api/posts/{post.pk}", "context": f"/api/posts/{post.pk}/context"},
     }
     assert data["timestamp"].endswith("Z")
 
