@@ -271,10 +271,10 @@ class NotificationsView(JsonLoginRequiredMixin, View):
     """JSON list of the caller's notifications newer than ?since=<Unix time>, oldest first.
 
     Polled by every open tab, so it is one indexed query and never writes the session.
-    The list always starts with `unread_message_count`, read from the user row this
-    request loaded: the same column the navbar shows, so the two cannot disagree. Its
-    timestamp is the `since` asked for, so it never moves a client's cursor past a
-    notification it has not received yet.
+    The list always starts with `unread_message_count` then `unread_activity_count`,
+    read from the user row this request loaded: the same columns the navbar shows, so
+    badge and poll cannot disagree. Their timestamp is the `since` asked for, so they
+    never move a client's cursor past a notification it has not received yet.
     """
 
     http_method_names = ["get"]
@@ -287,7 +287,10 @@ class NotificationsView(JsonLoginRequiredMixin, View):
         if not math.isfinite(since) or since < 0:
             return json_error(400, _("'since' must be a Unix time in seconds, like 1700000000.5."))
         rows = Notification.objects.for_user_since(request.user, since).values_list("name", "payload", "timestamp")
-        data = [{"name": "unread_message_count", "data": request.user.unread_message_count, "timestamp": since}]
+        data = [
+            {"name": "unread_message_count", "data": request.user.unread_message_count, "timestamp": since},
+            {"name": "unread_activity_count", "data": request.user.unread_activity_count, "timestamp": since},
+        ]
         data += [{"name": name, "data": payload, "timestamp": timestamp} for name, payload, timestamp in rows]
         response = JsonResponse(data, safe=False)
         response["Cache-Control"] = "no-store"

@@ -4,12 +4,12 @@ from posts.translation import get_translator
 
 
 def unread_messages(request):
-    """Expose the signed-in user's unread message count for the navbar badge (no query)."""
+    """Expose the signed-in user's unread message and notification counts for the navbar badges (no query)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     # Kept by database triggers on the user row that authentication has already loaded.
-    return {"unread_message_count": user.unread_message_count}
+    return {"unread_message_count": user.unread_message_count, "unread_activity_count": user.unread_activity_count}
 
 
 def translation(request):

@@ -16,5 +16,6 @@ urlpatterns = [
     path("messages/", views.InboxView.as_view(), name="messages"),
     path("export_posts/", views.ExportPostsView.as_view(), name="export_posts"),
     path("export_posts/<int:pk>/download/", views.ExportDownloadView.as_view(), name="export_download"),
+    path("activity/", views.ActivityView.as_view(), name="activity"),
     path("messages/sent/", views.InboxView.as_view(box="sent"), name="messages_sent"),
 ]

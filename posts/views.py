@@ -24,10 +24,14 @@ from microblog.pagination import LookaheadPaginationMixin
 from microblog.redirects import safe_next
 from microblog.throttling import TranslateRateThrottle, throttle
 from posts import services
+from posts.activity import attach_posts, group_activities
 from posts.forms import MessageForm, PostForm, SearchForm, TranslateForm
-from posts.models import ExportJob, Message, Post
+from posts.models import Activity, ExportJob, Message, Post
 from posts.search import search_posts, with_highlights
 from posts.translation import TranslationError, TranslationTimeout, get_translator
+
+# Notifications are short lines: a page holds more of them than of posts.
+ACTIVITY_PER_PAGE = 40
 
 
 class PostListView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
@@ -179,6 +183,30 @@ class InboxView(PostListView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "box": self.box, "last_read": getattr(self, "last_read", None)}
+
+
+@method_decorator(never_cache, name="dispatch")  # who did what to you: no cache may keep it
+class ActivityView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
+    """Your notifications, newest first, alike ones grouped; opening it marks them all read."""
+
+    template_name = "posts/activity.html"
+    context_object_name = "activities"
+    paginate_by = ACTIVITY_PER_PAGE
+
+    def get_queryset(self):
+        return Activity.objects.for_recipient(self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        # Read before marking, so this page can still show which ones were new.
+        self.last_read = request.user.last_activity_read_time
+        services.mark_activity_read(user=request.user)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        groups = group_activities(context["activities"], last_read=self.last_read)
+        attach_posts(groups, self.request.user)
+        return {**context, "groups": groups, "last_read": self.last_read}
 
 
 class ExportPostsView(LoginRequiredMixin, View):

@@ -128,7 +128,7 @@ def test_get_requests_change_nothing(client, alice, bob):
     MessageFactory(sender=bob, recipient=alice)
     client.force_login(alice)
     before = snapshot()
-    # posts:messages is left out on purpose: opening the inbox marks messages read.
+    # posts:messages and posts:activity are left out on purpose: opening them marks things read.
     paths = [
         reverse("posts:home"),
         reverse("posts:explore"),

@@ -55,6 +55,7 @@ def args_for(world):
         "posts:send_message": [alice],
         "posts:messages": [],
         "posts:messages_sent": [],
+        "posts:activity": [],
         "posts:export_posts": [],
         "posts:export_download": [world.job.pk],
         "posts:translate": [],
@@ -96,6 +97,7 @@ PRIVATE = {
     "posts:send_message": [("get", "login"), ("post", "login")],
     "posts:messages": [("get", "login")],
     "posts:messages_sent": [("get", "login")],
+    "posts:activity": [("get", "login")],
     "posts:export_posts": [("post", "login")],
     "posts:export_download": [("get", "login")],
     "posts:translate": [("post", 401)],
@@ -252,7 +254,10 @@ def test_notifications_are_only_ones_own(as_bob, world):
     response = as_bob.get(reverse("accounts:notifications"), {"since": 0})
 
     assert response.status_code == 200
-    assert response.json() == [{"name": "unread_message_count", "data": 0, "timestamp": 0}]  # bob's own
+    assert response.json() == [  # bob's own
+        {"name": "unread_message_count", "data": 0, "timestamp": 0},
+        {"name": "unread_activity_count", "data": 0, "timestamp": 0},
+    ]
 
 
 def test_edit_profile_changes_only_the_signed_in_user(as_bob, world):

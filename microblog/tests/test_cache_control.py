@@ -45,6 +45,7 @@ PER_USER_PAGES = [
 PRIVATE_DATA_PAGES = [
     ("posts:messages", []),
     ("posts:messages_sent", []),
+    ("posts:activity", []),
     ("accounts:edit_profile", []),
     ("accounts:delete_account", []),
     ("accounts:password_change", []),

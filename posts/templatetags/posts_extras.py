@@ -6,6 +6,7 @@ import re
 from django import template
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -43,6 +44,16 @@ def reltime(value):
         formats.date_format(timezone.localtime(value), "DATETIME_FORMAT"),
         naturaltime(value),
     )
+
+
+@register.simple_tag
+def user_link(person):
+    """Render accounts/_user_link.html for `person`, to place inside a translated sentence.
+
+    `{% blocktranslate %}` takes variables, not includes: `{% user_link actor as actor_link %}`
+    gives it the same link as everywhere else, already safe HTML.
+    """
+    return render_to_string("accounts/_user_link.html", {"person": person})
 
 
 @register.filter

@@ -132,9 +132,10 @@ class TestNotifications:
         send_message(sender=UserFactory(), recipient=me, body="one")
         send_message(sender=UserFactory(), recipient=me, body="two")
 
-        (unread,) = client.get(reverse("accounts:notifications")).json()
+        unread, activity = client.get(reverse("accounts:notifications")).json()
 
         assert (unread["name"], unread["data"]) == ("unread_message_count", 2)
+        assert (activity["name"], activity["data"]) == ("unread_activity_count", 0)
         assert not Notification.objects.filter(user=me).exists()
 
     def test_reading_the_inbox_sets_it_to_zero(self, client, me):
@@ -152,10 +153,11 @@ class TestNotifications:
         everything = client.get(reverse("accounts:notifications")).json()
         later = client.get(reverse("accounts:notifications"), {"since": "1999999999.5"}).json()
 
-        assert [n["name"] for n in everything] == ["unread_message_count", "task_progress"]
+        assert [n["name"] for n in everything] == ["unread_message_count", "unread_activity_count", "task_progress"]
         assert everything[0] == {"name": "unread_message_count", "data": 1, "timestamp": 0}
         assert later == [
             {"name": "unread_message_count", "data": 1, "timestamp": 1999999999.5},
+            {"name": "unread_activity_count", "data": 0, "timestamp": 1999999999.5},
             {"name": "task_progress", "data": {"progress": 5}, "timestamp": 2e9},
         ]
 

@@ -382,7 +382,10 @@ def test_the_poll_counts_from_the_user_row_not_a_stored_notification(client, rea
 
     first = client.get(reverse("accounts:notifications"), {"since": "1700000000.5"}).json()
 
-    assert first == [{"name": "unread_message_count", "data": 1, "timestamp": 1700000000.5}]
+    assert first == [
+        {"name": "unread_message_count", "data": 1, "timestamp": 1700000000.5},
+        {"name": "unread_activity_count", "data": 0, "timestamp": 1700000000.5},
+    ]
 
 
 # The migration ------------------------------------------------------------------------------

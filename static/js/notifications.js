@@ -1,8 +1,8 @@
 // Polls /notifications/ while the tab is visible (every NOTIFICATIONS_POLL_SECONDS, from
 // the nav's data-poll-interval in milliseconds; 10 s by default), keeps the
-// unread-messages badge current (every answer starts with the count read from the user
-// row, the column the server-rendered badge shows) and hands other notifications to
-// registered handlers:
+// unread-messages and notifications badges current (every answer starts with the two
+// counts read from the user row, the columns the server-rendered badges show) and hands
+// other notifications to registered handlers:
 //   microblog.notifications.on("task_progress", function (data) { ... });
 (function () {
   "use strict";
@@ -16,15 +16,19 @@
 
   function on(name, handler) { (handlers[name] = handlers[name] || []).push(handler); }
 
-  on("unread_message_count", function (count) {
-    // The navbar's badge, and the phone-size one beside the folded menu.
-    document.querySelectorAll("[data-unread-badge]").forEach(function (badge) {
-      badge.textContent = count;
-      badge.hidden = !count;
+  // Show `count` in the badges marked `badge` (the navbar's, and the phone-size one beside
+  // the folded menu); the screen-reader word "unread" after them (`label`) goes with it,
+  // so a link reads "Messages 2 unread", or plain "Messages" when there are none.
+  function showCount(badge, label, count) {
+    document.querySelectorAll("[" + badge + "]").forEach(function (element) {
+      element.textContent = count;
+      element.hidden = !count;
     });
-    // "Messages 2 unread" to a screen reader, plain "Messages" when there are none.
-    document.querySelectorAll("[data-unread-label]").forEach(function (label) { label.hidden = !count; });
-  });
+    document.querySelectorAll("[" + label + "]").forEach(function (element) { element.hidden = !count; });
+  }
+
+  on("unread_message_count", function (count) { showCount("data-unread-badge", "data-unread-label", count); });
+  on("unread_activity_count", function (count) { showCount("data-activity-badge", "data-activity-label", count); });
 
   function poll() {
     fetch(url + "?since=" + encodeURIComponent(since), { credentials: "same-origin", headers: { Accept: "application/json" } })

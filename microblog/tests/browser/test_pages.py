@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.tests.factories import FollowFactory, UserFactory
+from posts.services import boost_post, like_post
 from posts.tests.factories import MessageFactory, PostFactory
 
 from .conftest import VIEWPORTS, assert_accessible, save_screenshot
@@ -36,7 +37,7 @@ def community():
         (alice, "Reading about full-text search and coffee chemistry.", 10000),
     ]
     for author, body, minutes in bodies:
-        PostFactory(
+        post = PostFactory(
             author=author,
             body=body,
             language="es" if "Hola" in body else "en",
@@ -44,6 +45,10 @@ def community():
         )
     MessageFactory(sender=bob, recipient=alice, body="Are you coming to the photo walk on Saturday?")
     MessageFactory(sender=carmen, recipient=alice, body="¡Gracias por seguirme!")
+    # Alice's oldest post, liked twice and boosted: the entries of /activity/.
+    like_post(user=bob, post=post)
+    like_post(user=carmen, post=post)
+    boost_post(user=bob, post=post)
     return alice
 
 
@@ -55,6 +60,7 @@ SIGNED_IN_PAGES = [
     ("profile-other", "/user/bob/"),
     ("followers", "/user/alice/followers/"),
     ("messages", "/messages/"),
+    ("activity", "/activity/"),
     ("search", "/search/?q=coffee"),
     ("edit-profile", "/edit_profile/"),
 ]
