@@ -96,6 +96,14 @@ def test_a_tag_created_meanwhile_is_reused_not_duplicated(ana):
     assert Tagging.objects.get(post=post).created_at == post.created_at
 
 
+def test_a_tag_at_the_length_limit_is_stored_and_a_longer_key_is_not_a_tag(ana):
+    """The key is what the column limits: "ß" casefolds to "ss"."""
+    post = publish(ana, "#" + "ß" * 32 + " #" + "ß" * 33 + " #" + "a" * 64)
+
+    assert sorted(Tag.objects.values_list("key", flat=True)) == ["a" * 64, "ss" * 32]
+    assert post.tags.count() == 2
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_posts_with_a_new_tag_create_it_once():

@@ -98,6 +98,12 @@ def test_a_tag_longer_than_the_column_is_not_a_tag():
     assert [segment.kind for segment in segments(f"#{too_long}")] == ["text"]
 
 
+def test_a_tag_whose_key_is_longer_than_the_column_is_not_a_tag():
+    """Case folding lengthens "ß" to "ss": 40 of them would not fit Tag.key (an error on PostgreSQL)."""
+    assert tags("#" + "ß" * 32) == ["ß" * 32]
+    assert tags("#" + "ß" * 33) == []
+
+
 def test_tag_key_is_the_casefolded_name():
     assert tag_key("Django") == tag_key("DJANGO") == "django"
     assert tag_key("Straße") == "strasse"
