@@ -11,7 +11,7 @@ from accounts.tests.factories import UserFactory
 from posts import services
 from posts.models import Activity, Bookmark, Boost, Like, Mention, Post, Tag, Tagging
 from posts.services import ReplyRefused
-from posts.tests.factories import PostFactory, ReplyFactory, TagFactory
+from posts.tests.factories import ActivityFactory, PostFactory, ReplyFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -317,3 +317,13 @@ def test_marking_activity_read_empties_the_badge(ana, bob):
     assert ana.unread_activity_count == 0
     assert not Activity.objects.unread_for(ana).exists()
     assert Activity.objects.for_recipient(ana).count() == 1  # read, still listed
+
+
+def test_the_activity_factory_builds_a_like_notification_that_counts():
+    activity = ActivityFactory()
+
+    assert activity.like.user == activity.actor
+    assert activity.post.author == activity.recipient
+    assert User.objects.get(pk=activity.recipient_id).unread_activity_count == 1
+    activity.like.delete()
+    assert not Activity.objects.exists()
