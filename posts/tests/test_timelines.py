@@ -8,7 +8,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts import services as account_services
 from accounts.models import User
@@ -384,3 +387,42 @@ def test_a_post_deleted_between_the_two_queries_is_left_out(me, stranger):
     gone.delete()
 
     assert [post.pk for post in load_posts(entries, me)] == [kept.pk]
+
+
+class RolledBack(Exception):
+    """Raised to undo one generated example's rows."""
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    layout=st.lists(
+        st.tuples(st.sampled_from(["me", "friend", "pal", "stranger"]), st.integers(0, 3), st.booleans()),
+        min_size=1,
+        max_size=12,
+    ),
+    per_page=st.integers(1, 4),
+)
+def test_any_mix_of_posts_and_boosts_at_equal_times_is_walked_once_in_order(layout, per_page):
+    """Each example: posts (a few minutes apart, many at once), some boosted by one of the people."""
+    try:
+        with transaction.atomic():
+            me, friend, pal, stranger = (UserFactory() for _n in range(4))
+            FollowFactory(follower=me, followed=friend)
+            FollowFactory(follower=me, followed=pal)
+            people = {"me": me, "friend": friend, "pal": pal, "stranger": stranger}
+            for n, (person, minute, boosted) in enumerate(layout):
+                post = PostFactory(author=people[person], created_at=at(minute))
+                if boosted:
+                    booster = people[["me", "friend", "pal", "stranger"][n % 4]]
+                    BoostFactory(user=booster, post=post, created_at=at(minute + n % 2))
+            timeline = timelines.home(me)
+            expected = [(entry["entry_post"], entry["entry_by"]) for entry in timeline.entries(limit=100)]
+
+            pages, _last = walk(timeline, per_page)
+
+            walked = [entry for page in pages for entry in page]
+            assert walked == expected
+            assert len({post_id for post_id, _booster in walked}) == len(walked)  # once each in a home feed
+            raise RolledBack
+    except RolledBack:
+        pass
