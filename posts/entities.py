@@ -24,7 +24,8 @@ TAG = r"(?<![\w&#])#(?P<tag>\w*[^\W\d]\w*)"
 
 _TOKENS = re.compile(f"(?P<url>{URL})|{MENTION}|{TAG}", re.IGNORECASE)
 
-# Longer names are not stored (the column limit) and not linked.
+# Longer names are not stored (the column limit) and not linked. The key counts too:
+# case folding lengthens some names ("ß" folds to "ss").
 TAG_MAX_LENGTH = 64
 
 
@@ -45,7 +46,7 @@ def segments(body: str) -> list[Segment]:
             parts.append(Segment("url", match.group(0)))
         elif match.group("mention"):
             parts.append(Segment("mention", match.group(0), match.group("mention")))
-        elif len(match.group("tag")) <= TAG_MAX_LENGTH:
+        elif max(len(match.group("tag")), len(tag_key(match.group("tag")))) <= TAG_MAX_LENGTH:
             parts.append(Segment("tag", match.group(0), match.group("tag")))
         else:
             parts.append(Segment("text", match.group(0)))

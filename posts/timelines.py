@@ -134,7 +134,9 @@ def home(user) -> Timeline:
     """
     followed = Follow.objects.filter(follower=user).values("followed_id")
     authors = Q(author__in=followed) | Q(author=user)
-    boosters = Q(user__in=followed) | Q(user=user)
+    # Only boosts that are shown (boost_entries hides a deactivated booster's) may take a
+    # post's place or hide an older boost of it: otherwise the post would vanish.
+    boosters = (Q(user__in=followed) | Q(user=user)) & Q(user__is_active=True)
     boosted = Boost.objects.filter(boosters, post=OuterRef("pk"))
     newer_boost = Boost.objects.filter(boosters, post=OuterRef("post")).filter(
         Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
