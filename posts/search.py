@@ -2,8 +2,8 @@
 
 Users type web-search syntax: words (all must match), "quoted phrases", `or` between
 alternatives and `-word` or `-"phrase"` to exclude. A `#tag` (or `-#tag`) is not a word: it
-finds (or drops) the posts carrying that tag, through the Tagging rows, whatever the words. The text is parsed here into a small
-structure and re-serialized for each database, so raw input never reaches a query
+finds (or drops) the posts carrying that tag, through the Tagging rows, whatever the words.
+The text is parsed here into a small structure and re-serialized for each database, so raw input never reaches a query
 language: PostgreSQL gets a cleaned string for websearch_to_tsquery(), SQLite gets FTS5
 phrases built only from letters and digits. Highlights are built from escaped post text.
 """
