@@ -1,7 +1,7 @@
 import factory
 
 from accounts.tests.factories import UserFactory
-from posts.models import ExportJob, Message, Post
+from posts.models import Bookmark, Boost, ExportJob, Like, Message, Post
 
 
 class PostFactory(factory.django.DjangoModelFactory):
@@ -29,3 +29,27 @@ class ExportJobFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = ExportJob
+
+
+class LikeFactory(factory.django.DjangoModelFactory):
+    user = factory.SubFactory(UserFactory)
+    post = factory.SubFactory(PostFactory)
+
+    class Meta:
+        model = Like
+
+
+class BoostFactory(factory.django.DjangoModelFactory):
+    user = factory.SubFactory(UserFactory)
+    post = factory.SubFactory(PostFactory)
+
+    class Meta:
+        model = Boost
+
+
+class BookmarkFactory(factory.django.DjangoModelFactory):
+    user = factory.SubFactory(UserFactory)
+    post = factory.SubFactory(PostFactory)
+
+    class Meta:
+        model = Bookmark
