@@ -1,5 +1,4 @@
 import gzip
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,7 +7,7 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -67,14 +66,12 @@ class ExploreView(PostListView):
     """Everyone's posts, newest first, beside the last day's trending tags."""
 
     template_name = "posts/explore.html"
-    trending_window = timedelta(hours=24)
 
     def get_queryset(self):
         return Post.objects.for_display()
 
     def get_context_data(self, **kwargs):
-        trending = Tagging.objects.trending(since=timezone.now() - self.trending_window)
-        return {**super().get_context_data(**kwargs), "trending_tags": trending}
+        return {**super().get_context_data(**kwargs), "trending_tags": Tagging.objects.trending_now()}
 
 
 def is_tag_name(name: str) -> bool:

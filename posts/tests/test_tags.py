@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -164,6 +165,28 @@ def test_explore_shows_the_trending_tags(client, me):
     assert "Trending tags" in html
     assert f'href="{reverse("posts:tag", args=["Django"])}"' in html
     assert "1 post" in html
+
+
+def test_trending_leaves_out_moderated_authors():
+    hidden = UserFactory()
+    publish("#spam", author=hidden)
+    hidden.is_active = False
+    hidden.save()
+
+    assert Tagging.objects.trending(since=timezone.now() - timedelta(hours=1)) == []
+
+
+def test_explore_reads_the_trending_tags_once_per_few_minutes(client, me):
+    publish("#first")
+    client.get(reverse("posts:explore"))
+    publish("#second")
+
+    cached = client.get(reverse("posts:explore")).context["trending_tags"]
+    cache.delete(Tagging.objects.TRENDING_CACHE_KEY)  # as when the five minutes are over
+    fresh = client.get(reverse("posts:explore")).context["trending_tags"]
+
+    assert [row["name"] for row in cached] == ["first"]
+    assert [row["name"] for row in fresh] == ["first", "second"]
 
 
 def test_explore_without_recent_tags_has_no_box(client, me):
