@@ -156,12 +156,13 @@ class Post(KeepsCountersOnSave, models.Model):
         return self.conversation is not None
 
 
-class TaggingQuerySet(models.QuerySet):
-    # Explore's box: the last day, its top ten, computed at most once per five minutes.
-    TRENDING_WINDOW = timedelta(hours=24)
-    TRENDING_CACHE_SECONDS = 300
-    TRENDING_CACHE_KEY = "posts:trending-tags"
+# Explore's trending tags: the last day, its top ten, computed at most once per five minutes.
+TRENDING_WINDOW = timedelta(hours=24)
+TRENDING_CACHE_SECONDS = 300
+TRENDING_CACHE_KEY = "posts:trending-tags"
 
+
+class TaggingQuerySet(models.QuerySet):
     def trending(self, *, since, limit: int = 10) -> list[dict]:
         """Return the `limit` tags most used since `since`, as {"name", "key", "uses"}, most used first.
 
@@ -183,9 +184,7 @@ class TaggingQuerySet(models.QuerySet):
         (2,000 tags), on every Explore page otherwise; a trend minutes old is still the trend.
         """
         return cache.get_or_set(
-            self.TRENDING_CACHE_KEY,
-            lambda: self.trending(since=timezone.now() - self.TRENDING_WINDOW),
-            self.TRENDING_CACHE_SECONDS,
+            TRENDING_CACHE_KEY, lambda: self.trending(since=timezone.now() - TRENDING_WINDOW), TRENDING_CACHE_SECONDS
         )
 
 
