@@ -135,7 +135,7 @@ class SearchView(PostListView):
     def get_queryset(self):
         self.form = SearchForm(self.request.GET)
         self.query = self.form.cleaned_data["q"] if self.form.is_valid() else ""
-        return search_posts(self.query)
+        return search_posts(self.query).with_viewer_state(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

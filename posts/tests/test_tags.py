@@ -251,3 +251,12 @@ def test_the_search_page_finds_tagged_posts(client, me):
 
     assert response.status_code == 200
     assert list(response.context["posts"]) == [post]
+
+
+def test_search_results_show_the_viewers_own_state(client, me):
+    post = publish("a #django post")
+    LikeFactory(user=me, post=post)
+
+    response = client.get(reverse("posts:search"), {"q": "#django post"})
+
+    assert [found.liked for found in response.context["posts"]] == [True]
