@@ -151,6 +151,19 @@ class TranslateRateThrottle(PerUserMixin, ViewRateThrottle):
         return json_error(429, message, Retry_After=retry_after)
 
 
+class ReactionRateThrottle(PerUserMixin, ViewRateThrottle):
+    """The like, boost and bookmark buttons per user: each one may notify someone."""
+
+    scope = "reactions"
+    rate_setting = "REACTION_RATE"
+
+    def refusal(self, request, retry_after):
+        if "application/json" in request.headers.get("Accept", ""):
+            message = _("Too many clicks in a short time. Please wait a moment and try again.")
+            return json_error(429, message, Retry_After=retry_after)
+        return super().refusal(request, retry_after)
+
+
 class CspReportRateThrottle(ViewRateThrottle):
     """/csp-report/ per client: anyone may send reports, and each one is a log line."""
 

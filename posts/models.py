@@ -2,13 +2,14 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Follow
+from accounts.models import Follow, User
 from microblog.counters import KeepsCountersOnSave
 from posts.body import BODY_MAX_LENGTH
 from posts.entities import TAG_MAX_LENGTH
@@ -199,12 +200,46 @@ class Post(KeepsCountersOnSave, models.Model):
         return self.conversation is not None
 
 
+# Explore's trending tags: the last day, its top ten, computed at most once per five minutes.
+TRENDING_WINDOW = timedelta(hours=24)
+TRENDING_CACHE_SECONDS = 300
+TRENDING_CACHE_KEY = "posts:trending-tags"
+
+
+class TaggingQuerySet(models.QuerySet):
+    def trending(self, *, since, limit: int = 10) -> list[dict]:
+        """Return the `limit` tags most used since `since`, as {"name", "key", "uses"}, most used first.
+
+        One GROUP BY on the range of the created_at index (the window's taggings), joined
+        to Tag for the names; moderated authors' posts do not count.
+        """
+        return list(
+            self.filter(created_at__gte=since, post__author__is_active=True)
+            .values("tag_id", name=F("tag__name"), key=F("tag__key"))
+            .annotate(uses=Count("pk"))
+            .order_by("-uses", "key")[:limit]
+        )
+
+    def trending_now(self) -> list[dict]:
+        """Return the last day's ten most used tags, from the cache when they were read in the last five minutes.
+
+        The same for every viewer. Cached because the GROUP BY reads every tagging of
+        the day and its post's author: 170 ms on PostgreSQL for 33,500 taggings a day
+        (2,000 tags), on every Explore page otherwise; a trend minutes old is still the trend.
+        """
+        return cache.get_or_set(
+            TRENDING_CACHE_KEY, lambda: self.trending(since=timezone.now() - TRENDING_WINDOW), TRENDING_CACHE_SECONDS
+        )
+
+
 class Tagging(models.Model):
     """A post carries a tag; `created_at` is the post's, so a tag page is one index range."""
 
     post = models.ForeignKey(Post, models.CASCADE, related_name="taggings", verbose_name=_("post"))
     tag = models.ForeignKey(Tag, models.CASCADE, related_name="taggings", verbose_name=_("tag"))
     created_at = models.DateTimeField(_("posted at"), default=timezone.now)
+
+    objects = TaggingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tagging")
@@ -236,12 +271,30 @@ class Mention(models.Model):
         return f"{self.post_id} @{self.user_id}"
 
 
+class ReactionQuerySet(models.QuerySet):
+    def people_for(self, post):
+        """Return the active users who reacted so to `post` (User rows), most recent first.
+
+        The users are what accounts/_person_list.html lists; `reacted_at` orders them.
+        """
+        reactions = self.filter(post=post)
+        since = reactions.filter(user=OuterRef("pk")).values("created_at")[:1]
+        return (
+            User.objects.active()
+            .filter(pk__in=reactions.values("user_id"))
+            .annotate(reacted_at=Subquery(since))
+            .order_by("-reacted_at", "-pk")
+        )
+
+
 class Reaction(models.Model):
     """What a like, a boost and a bookmark share: one user, one post, once."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("user"))
     post = models.ForeignKey(Post, models.CASCADE, related_name="%(class)ss", verbose_name=_("post"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ReactionQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -1,8 +1,9 @@
 """Full-text search of posts on PostgreSQL or SQLite behind one function, search_posts().
 
 Users type web-search syntax: words (all must match), "quoted phrases", `or` between
-alternatives and `-word` or `-"phrase"` to exclude. The text is parsed here into a small
-structure and re-serialized for each database, so raw input never reaches a query
+alternatives and `-word` or `-"phrase"` to exclude. A `#tag` (or `-#tag`) is not a word: it
+finds (or drops) the posts carrying that tag, through the Tagging rows, whatever the words.
+The text is parsed here into a small structure and re-serialized for each database, so raw input never reaches a query
 language: PostgreSQL gets a cleaned string for websearch_to_tsquery(), SQLite gets FTS5
 phrases built only from letters and digits. Highlights are built from escaped post text.
 """
@@ -13,12 +14,13 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import Expression
+from django.db.models import Exists, Expression, OuterRef
 from django.db.models.expressions import Col, RawSQL
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
-from posts.models import Post, PostQuerySet
+from posts.entities import TAG, tag_key
+from posts.models import Post, PostQuerySet, Tagging
 from posts.search_index import PG_COLUMN, PG_CONFIG, SQLITE_TABLE
 from posts.templatetags.posts_extras import linkify
 
@@ -36,6 +38,8 @@ MAX_CLAUSES = 16
 _CLAUSE = re.compile(r'(?P<negated>-?)(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
 # What both indexes count as a word: runs of letters and digits.
 _WORD = re.compile(r"[^\W_]+")
+# A #tag term, as posts.entities reads tags in posts, with an optional "-" before it.
+_TAG_TERM = re.compile(rf"(?:(?<=\s)|^)(?P<negated>-?){TAG}(?=\s|$)")
 
 
 def normalize(word: str) -> str:
@@ -116,6 +120,43 @@ def parse_query(text: str) -> ParsedQuery:
     )
 
 
+@dataclass(frozen=True)
+class TagTerms:
+    """The #tags a query asks for (`wanted`) and rules out (`excluded`), as tag keys."""
+
+    wanted: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+
+    def __bool__(self):
+        return bool(self.wanted)
+
+
+def split_tags(text: str) -> tuple[str, TagTerms]:
+    """Return `text` without its #tag terms, and those terms (at most MAX_CLAUSES of them)."""
+    text = text.replace("\x00", "")[:MAX_QUERY_LENGTH]
+    wanted, excluded = [], []
+    for match in _TAG_TERM.finditer(text):
+        if len(wanted) + len(excluded) < MAX_CLAUSES:
+            (excluded if match["negated"] else wanted).append(tag_key(match["tag"]))
+    return _TAG_TERM.sub(" ", text), TagTerms(tuple(dict.fromkeys(wanted)), tuple(dict.fromkeys(excluded)))
+
+
+def _filter_tags(posts: PostQuerySet, tags: TagTerms, *, window: bool) -> PostQuerySet:
+    """Keep the posts carrying every wanted tag and none of the excluded ones.
+
+    With `window`, the candidates are the newest SEARCH_WINDOW posts of the first tag (a
+    range of the tag's index), as full-text search ranks only the newest matches.
+    """
+    if window:
+        first = Tagging.objects.filter(tag__key=tags.wanted[0]).order_by("-created_at")
+        posts = posts.filter(pk__in=first.values("post_id")[:SEARCH_WINDOW])
+    for key in tags.wanted[1 if window else 0 :]:
+        posts = posts.filter(Exists(Tagging.objects.filter(post=OuterRef("pk"), tag__key=key)))
+    for key in tags.excluded:
+        posts = posts.exclude(Exists(Tagging.objects.filter(post=OuterRef("pk"), tag__key=key)))
+    return posts
+
+
 class _SearchVector(Expression):
     """The posts_post.search_vector column that migration 0004 adds on PostgreSQL."""
 
@@ -173,11 +214,19 @@ def filter_matching(posts: PostQuerySet, query: str) -> PostQuerySet:
 
 
 def search_posts(query: str) -> PostQuerySet:
-    """Return the visible posts matching `query`, best match first, then newest first."""
-    parsed = parse_query(query)
+    """Return the visible posts matching `query`, best match first, then newest first.
+
+    A query of #tags only lists the posts carrying them, newest first.
+    """
+    words, tags = split_tags(query)
+    parsed = parse_query(words)
     posts = Post.objects.for_display()
+    if tags and not parsed:
+        return _filter_tags(posts, tags, window=True).order_by("-created_at", "-pk")
     if not parsed:
         return posts.none()
+    if tags or tags.excluded:
+        posts = _filter_tags(posts, tags, window=False)
     if connection.vendor == "postgresql":
         posts = _search_postgresql(posts, parsed)
     elif connection.vendor == "sqlite":

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from posts import views
+from posts.models import Boost, Like
 
 app_name = "posts"
 
@@ -11,6 +12,16 @@ urlpatterns = [
     path("user/<str:username>/", views.ProfileView.as_view(), name="profile"),
     path("post/<int:pk>/", views.PostView.as_view(), name="post"),
     path("post/<int:pk>/delete/", views.DeletePostView.as_view(), name="delete"),
+    path("post/<int:pk>/like/", views.ReactionView.as_view(action="like_post"), name="like"),
+    path("post/<int:pk>/unlike/", views.ReactionView.as_view(action="unlike_post"), name="unlike"),
+    path("post/<int:pk>/boost/", views.ReactionView.as_view(action="boost_post"), name="boost"),
+    path("post/<int:pk>/unboost/", views.ReactionView.as_view(action="unboost_post"), name="unboost"),
+    path("post/<int:pk>/bookmark/", views.ReactionView.as_view(action="bookmark_post"), name="bookmark"),
+    path("post/<int:pk>/unbookmark/", views.ReactionView.as_view(action="unbookmark_post"), name="unbookmark"),
+    path("post/<int:pk>/likes/", views.ReactorsView.as_view(model=Like), name="likes"),
+    path("post/<int:pk>/boosts/", views.ReactorsView.as_view(model=Boost), name="boosts"),
+    path("tags/<str:tag>/", views.TagView.as_view(), name="tag"),
+    path("bookmarks/", views.BookmarksView.as_view(), name="bookmarks"),
     path("translate/", views.TranslateView.as_view(), name="translate"),
     path("send_message/<str:username>/", views.SendMessageView.as_view(), name="send_message"),
     path("messages/", views.InboxView.as_view(), name="messages"),

@@ -22,11 +22,12 @@ from microblog.jsonbody import MalformedJSON, parse_json_object
 from microblog.mixins import JsonLoginRequiredMixin
 from microblog.pagination import LookaheadPaginationMixin
 from microblog.redirects import safe_next
-from microblog.throttling import TranslateRateThrottle, throttle
-from posts import services
+from microblog.throttling import ReactionRateThrottle, TranslateRateThrottle, throttle
+from posts import services, timelines
 from posts.activity import attach_posts, group_activities
+from posts.entities import segments, tag_key
 from posts.forms import MessageForm, PostForm, SearchForm, TranslateForm
-from posts.models import Activity, ExportJob, Message, Post
+from posts.models import Activity, ExportJob, Like, Message, Post, Tag, Tagging
 from posts.search import search_posts, with_highlights
 from posts.translation import TranslationError, TranslationTimeout, get_translator
 
@@ -66,12 +67,52 @@ class HomeView(FormMixin, PostListView):
 
 
 class ExploreView(PostListView):
-    """Everyone's posts, newest first."""
+    """Everyone's posts, newest first, beside the last day's trending tags."""
 
     template_name = "posts/explore.html"
 
     def get_queryset(self):
         return Post.objects.for_display()
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "trending_tags": Tagging.objects.trending_now()}
+
+
+def is_tag_name(name: str) -> bool:
+    """Whether `name` is a tag as posts.entities reads one in a post ("#" + name is one whole tag)."""
+    return [(segment.kind, segment.name) for segment in segments(f"#{name}")] == [("tag", name)]
+
+
+class TagView(timelines.TimelineListMixin, PostListView):
+    """The posts carrying a #tag (in any letter case), newest first.
+
+    A tag nobody used yet is an empty page; text that could never be a tag is a 404.
+    """
+
+    template_name = "posts/tag.html"
+
+    def get_queryset(self):
+        name = self.kwargs["tag"]
+        if not is_tag_name(name):  # too long, invisible characters, punctuation: never a tag
+            raise Http404
+        self.tag = Tag.objects.filter(key=tag_key(name)).first()
+        self.tag_name = self.tag.name if self.tag else name
+        if self.tag is None:
+            return timelines.Timeline(timelines.post_entries(Post.objects.none()))
+        return timelines.tagged(self.tag)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "tag": self.tag, "tag_name": self.tag_name}
+
+
+@method_decorator(never_cache, name="dispatch")  # private like the inbox: no shared cache may keep it
+class BookmarksView(timelines.TimelineListMixin, PostListView):
+    """Your bookmarks, newest bookmark first; nobody else sees them."""
+
+    template_name = "posts/bookmarks.html"
+
+    def get_queryset(self):
+        return timelines.bookmarks(self.request.user)
 
 
 class ProfileView(PostListView):
@@ -98,7 +139,7 @@ class SearchView(PostListView):
     def get_queryset(self):
         self.form = SearchForm(self.request.GET)
         self.query = self.form.cleaned_data["q"] if self.form.is_valid() else ""
-        return search_posts(self.query)
+        return search_posts(self.query).with_viewer_state(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -117,6 +158,57 @@ class PostView(LoginRequiredMixin, View):
     def get(self, request, pk):
         post = get_object_or_404(Post.objects.visible(), pk=pk)
         return redirect(reverse("posts:profile", args=[post.author.username]) + f"#post-{post.pk}")
+
+
+def wants_json(request) -> bool:
+    """Whether the caller asked for a JSON answer (the reaction buttons' script does)."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@method_decorator(throttle(ReactionRateThrottle), name="post")
+class ReactionView(LoginRequiredMixin, View):
+    """POST only: like, boost or bookmark a post, or undo it, through the service named `action`.
+
+    A form gets a redirect back (to `next` when it is on this site, else the thread
+    page); the buttons' script asks for JSON and gets the post's fresh counts and the
+    viewer's state. Repeating a request changes nothing (the services are idempotent).
+    """
+
+    http_method_names = ["post"]
+    action = ""  # a function of posts.services: like_post, unlike_post, boost_post, ...
+
+    def handle_no_permission(self):
+        if wants_json(self.request):
+            return json_error(401, _("Sign in to use this feature."))
+        return super().handle_no_permission()
+
+    def post(self, request, pk):
+        post = get_object_or_404(Post.objects.visible(), pk=pk)
+        getattr(services, self.action)(user=request.user, post=post)
+        if wants_json(request):
+            return JsonResponse(self.state(post.pk), headers={"Cache-Control": "no-store"})
+        return redirect(safe_next(request, post.get_absolute_url()))
+
+    def state(self, pk: int) -> dict:
+        """Return the post's counts and the viewer's state, read fresh from the database (one query)."""
+        fields = ("id", "liked", "boosted", "bookmarked", "like_count", "reply_count", "boost_count")
+        return Post.objects.filter(pk=pk).with_viewer_state(self.request.user).values(*fields).get()
+
+
+class ReactorsView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
+    """Who liked (or boosted, with `model = Boost`) a post, most recent first."""
+
+    template_name = "posts/reactors.html"
+    context_object_name = "people"
+    paginate_by = settings.POSTS_PER_PAGE
+    model = Like
+
+    def get_queryset(self):
+        self.post = get_object_or_404(Post.objects.visible().select_related("author"), pk=self.kwargs["pk"])
+        return self.model.objects.people_for(self.post).with_follow_state(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "post": self.post, "relation": self.model._meta.model_name}
 
 
 class DeletePostView(LoginRequiredMixin, View):

@@ -259,6 +259,8 @@ AXES_DISABLE_ACCESS_LOG = True  # failures are what we count; successes are not 
 REGISTER_RATE = env.str("REGISTER_RATE", default="10/h")
 PASSWORD_RESET_RATE = env.str("PASSWORD_RESET_RATE", default="5/h")
 TRANSLATE_RATE = env.str("TRANSLATE_RATE", default="30/min")
+# Like, boost and bookmark buttons (and their undo), per user: as many as the API's writes.
+REACTION_RATE = env.str("REACTION_RATE", default="60/min")
 CSP_REPORT_RATE = env.str("CSP_REPORT_RATE", default="30/min")
 
 # Content-Security-Policy: every script is a static file of ours.
