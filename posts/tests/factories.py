@@ -1,7 +1,7 @@
 import factory
 
 from accounts.tests.factories import UserFactory
-from posts.models import ExportJob, Message, Post
+from posts.models import Boost, ExportJob, Message, Post
 
 
 class PostFactory(factory.django.DjangoModelFactory):
@@ -29,3 +29,11 @@ class ExportJobFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = ExportJob
+
+
+class BoostFactory(factory.django.DjangoModelFactory):
+    user = factory.SubFactory(UserFactory)
+    post = factory.SubFactory(PostFactory)
+
+    class Meta:
+        model = Boost
