@@ -232,6 +232,17 @@ def test_ceiling_page_and_query_count_exist_only_in_bench_mode(client, settings)
     assert int(answered.headers["X-Query-Count"]) == 2  # the session and the user
 
 
+def test_bare_page_exists_only_in_bench_mode_and_reads_no_session(client, settings):
+    settings.BENCH_MODE = False
+    off = client.get("/bench/bare/")
+    settings.BENCH_MODE = True
+    answered = Client().get("/bench/bare/")
+
+    assert off.status_code == 404
+    assert answered.content == b"ok"
+    assert int(answered.headers["X-Query-Count"]) == 0
+
+
 def test_explain_pages_prints_each_page_queries_with_plans(capsys):
     me = UserFactory()
     PostFactory(author=me)

@@ -42,6 +42,7 @@ urlpatterns = [
     path("csp-report/", views.csp_report, name="csp-report"),
     # A 404 unless BENCH_MODE is on (checked per request, so tests can switch it).
     path("bench/ceiling/", views.bench_ceiling, name="bench-ceiling"),
+    path("bench/bare/", views.bench_bare, name="bench-bare"),
     path("api/", include((api_patterns, "api"))),
     path("", include("accounts.urls")),
     path("", include("posts.urls")),

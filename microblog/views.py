@@ -104,3 +104,15 @@ def bench_ceiling(request):
     if not settings.BENCH_MODE:
         raise Http404
     return HttpResponse("ok", content_type="text/plain")
+
+
+def bench_bare(request):
+    """Answer "ok" touching neither session nor database: the floor beside the ceiling.
+
+    Requested without a session cookie, nothing in the stack reads the session or the
+    user, so it costs Django's request handling and the middleware's own work only
+    (bench/profile_ceiling.py also runs it with no middleware at all).
+    """
+    if not settings.BENCH_MODE:
+        raise Http404
+    return HttpResponse("ok", content_type="text/plain")

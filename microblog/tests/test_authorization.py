@@ -40,6 +40,7 @@ PUBLIC = {
     "admin:login",
     "admin:logout",
     "bench-ceiling",  # a plain "ok", and a 404 unless BENCH_MODE is on
+    "bench-bare",  # the same, never reading the session
 }
 
 
