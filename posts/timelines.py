@@ -144,7 +144,7 @@ def home(user) -> Timeline:
     # pages": 36 ms -> 16 ms). The posts source keeps the OR: its plan walks post_created
     # and stops after the page, which the list made slower for sparse readers.
     booster_ids = followed.union(User.objects.filter(pk=user.pk).values("pk"), all=True)
-    newer_boost = Boost.objects.filter(user__in=booster_ids, post=OuterRef("post")).filter(
+    newer_boost = Boost.objects.filter(user__in=booster_ids, user__is_active=True, post=OuterRef("post")).filter(
         Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
     )
     return Timeline(
