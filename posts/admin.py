@@ -16,10 +16,13 @@ from accounts.admin import UserAdmin
 from accounts.models import User
 from microblog.pagination import EstimatedCountPaginator
 from posts import services
-from posts.models import ExportJob, Message, Post
+from posts.entities import tag_key
+from posts.models import Activity, Bookmark, Boost, ExportJob, Like, Mention, Message, Post, Tag, Tagging
 from posts.search import filter_matching
 
 RECENT_POSTS = 10
+# The largest primary key (a bigint): a longer number in a search box is no id.
+MAX_ID = 2**63 - 1
 
 
 class AuthorSearchMixin:
@@ -59,17 +62,65 @@ class LanguageFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on their parent's page, never added, changed or deleted from there."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TaggingInline(ReadOnlyInline):
+    """A post's hashtags (a handful per post: one query with their tags)."""
+
+    model = Tagging
+    fields = readonly_fields = ["tag"]
+    verbose_name_plural = _("Tags")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tag")
+
+
+class MentionInline(ReadOnlyInline):
+    """The people a post mentions (one query with their users)."""
+
+    model = Mention
+    fields = readonly_fields = ["user"]
+    verbose_name_plural = _("Mentions")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
 @admin.register(Post)
 class PostAdmin(AuthorSearchMixin, admin.ModelAdmin):
-    list_display = ["id", "author", "short_body", "language", "created_at"]
+    list_display = ["id", "author", "short_body", "language", "reply_count", "like_count", "boost_count", "created_at"]
     list_select_related = ["author"]
     list_filter = [LanguageFilter, ("author__is_active", admin.BooleanFieldListFilter), "created_at"]
     search_fields = ["body"]
     author_fields = ["author"]
     search_help_text = _("@username for one author's posts, or words as in the site's search: \"a phrase\", or, -word.")
-    raw_id_fields = ["author"]
-    # Staff may correct a detected language; the author, text and time are the user's.
-    readonly_fields = ["author", "body", "created_at"]
+    raw_id_fields = ["author", "in_reply_to"]
+    # Staff may correct a detected language; the author, text, time and thread are the
+    # user's, and the counters are the triggers' (posts/counters.py).
+    readonly_fields = [
+        "author",
+        "body",
+        "created_at",
+        "in_reply_to",
+        "conversation",
+        "reply_count",
+        "like_count",
+        "boost_count",
+    ]
+    inlines = [TaggingInline, MentionInline]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     # Served by the post_created index, as explore is.
@@ -77,6 +128,12 @@ class PostAdmin(AuthorSearchMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
+
+    def get_inlines(self, request, obj):
+        # Display only, as on the user page: nothing of them is submitted on save.
+        if obj is None or request.method == "POST":
+            return []
+        return super().get_inlines(request, obj)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -91,6 +148,110 @@ class PostAdmin(AuthorSearchMixin, admin.ModelAdmin):
     @admin.display(description=_("body"))
     def short_body(self, obj):
         return obj.body[:60]
+
+
+class ViewAndDeleteAdmin(admin.ModelAdmin):
+    """Rows that users make by acting (tags, likes, notifications): staff look and delete, never write.
+
+    Newest first by primary key (its index serves every page at any size), counted from
+    the planner's statistics, and no list filter: listing a filter's choices or counting
+    a filtered list would scan millions of rows.
+    """
+
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-pk"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tag)
+class TagAdmin(ViewAndDeleteAdmin):
+    """Tags; deleting one takes it off every post that carries it."""
+
+    list_display = ["id", "name", "key", "created_at"]
+    search_fields = ["key"]
+    search_help_text = _("A tag, with or without #, in any case (exact).")
+    readonly_fields = ["name", "key", "created_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # The unique index on key, not a substring scan.
+        term = search_term.strip().lstrip("#")
+        return (queryset.filter(key=tag_key(term)) if term else queryset), False
+
+
+class ReactionAdmin(AuthorSearchMixin, ViewAndDeleteAdmin):
+    """Likes, boosts, bookmarks; deleting them moves the post's counters through their triggers."""
+
+    list_display = ["id", "user", "post_id", "created_at"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user", "post"]
+    readonly_fields = ["user", "post", "created_at"]
+    search_fields = ["post__id"]
+    author_fields = ["user"]
+    search_help_text = _("@username for one person's rows, or a post's id for that post's rows.")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.isdigit() and int(term) <= MAX_ID:
+            # The (post, ...) index, as "liked by" reads it.
+            return queryset.filter(post_id=int(term)), False
+        if term.startswith("@"):
+            return super().get_search_results(request, queryset, term)
+        return (queryset.none() if term else queryset), False
+
+    def get_queryset(self, request):
+        # The change page shows the user and the post (its str() reads the body only).
+        return super().get_queryset(request).select_related("user", "post")
+
+
+@admin.register(Like)
+class LikeAdmin(ReactionAdmin):
+    pass
+
+
+@admin.register(Boost)
+class BoostAdmin(ReactionAdmin):
+    pass
+
+
+@admin.register(Bookmark)
+class BookmarkAdmin(ReactionAdmin):
+    pass
+
+
+@admin.register(Mention)
+class MentionAdmin(ReactionAdmin):
+    """Who was mentioned where (the notification belongs to the post, and goes with it)."""
+
+    list_display = ["id", "user", "post_id"]
+    readonly_fields = ["user", "post"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(AuthorSearchMixin, ViewAndDeleteAdmin):
+    """Notifications; each goes away by itself when its event row (the like, the follow...) is deleted."""
+
+    list_display = ["id", "recipient", "actor", "kind", "post_id", "created_at"]
+    list_select_related = ["recipient", "actor"]
+    raw_id_fields = ["recipient", "actor", "post", "follow", "like", "boost"]
+    readonly_fields = ["recipient", "actor", "kind", "post", "follow", "like", "boost", "created_at"]
+    search_fields = ["recipient__username"]
+    author_fields = ["recipient"]
+    search_help_text = _("@username for the notifications someone received.")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.startswith("@"):
+            return super().get_search_results(request, queryset, term)
+        return (queryset.none() if term else queryset), False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recipient", "actor", "post", "follow", "like", "boost")
 
 
 @admin.register(Message)

@@ -1,6 +1,7 @@
 """Realistic demo content for seed_demo: people, bilingual posts, a skewed social graph."""
 
 import random
+from itertools import accumulate
 
 FIRST_NAMES = [
     "alice", "bruno", "carmen", "diego", "elena", "farah", "gabriel", "hana", "ines", "jorge",
@@ -66,3 +67,25 @@ def post_text(rng: random.Random) -> tuple[str, str]:
 def author_weights(count: int, skew: float = 1.1) -> list[float]:
     """Zipf-like weights: a few users post a lot, most post a little."""
     return [1 / (rank + 1) ** skew for rank in range(count)]
+
+
+# Hashtags in about one post in ten, a few far more used than the rest (a tag page of
+# every size); RARE_WORDS above are tags too.
+TAGS = [
+    "Django", "python", "coffee", "books", "running", "café", "música", "photography", "garden", "cats",
+    "travel", "recipes", "astronomy", "cycling", "jazz", "football", "madrid", "london", "rain", "sunday",
+    "opensource", "teaching", "bread", "design", "films", "podcasts", "hiking", "chess", "yoga", "tea",
+]  # fmt: skip
+TAGGED_SHARE = 0.1
+_TAG_CUM_WEIGHTS = list(accumulate(1 / (rank + 1) ** 1.1 for rank in range(len(TAGS))))
+MENTION_SHARE = 0.05
+
+
+def decorate(body: str, rng: random.Random, usernames: list[str], user_weights: list[float]) -> str:
+    """Add a #tag (Zipf-weighted) and an @mention (of a popular user, mostly) to some bodies, within 140 characters."""
+    extras = ""
+    if rng.random() < TAGGED_SHARE:
+        extras += " #" + rng.choices(TAGS, cum_weights=_TAG_CUM_WEIGHTS)[0]
+    if usernames and rng.random() < MENTION_SHARE:
+        extras += " @" + rng.choices(usernames, weights=user_weights)[0]
+    return body if len(body) + len(extras) > 140 else body + extras

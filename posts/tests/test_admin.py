@@ -13,8 +13,19 @@ from accounts.services import deactivate_users
 from accounts.tests.factories import FollowFactory, UserFactory
 from microblog.pagination import EstimatedCountPaginator
 from microblog.tests.queries import count_queries
-from posts.models import Message, Post
-from posts.tests.factories import ExportJobFactory, MessageFactory, PostFactory
+from posts.models import Like, Message, Post
+from posts.tests.factories import (
+    ActivityFactory,
+    BookmarkFactory,
+    BoostFactory,
+    ExportJobFactory,
+    LikeFactory,
+    MentionFactory,
+    MessageFactory,
+    PostFactory,
+    TagFactory,
+    TaggingFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +119,187 @@ def test_saving_a_user_needs_no_data_from_the_posts_inline(superuser_client):
     assert susan.about_me == "Edited."
 
 
+# The conversation models: sized for millions of rows like posts ------------------------
+
+INTERACTIONS = {
+    "tag": TagFactory,
+    "like": LikeFactory,
+    "boost": BoostFactory,
+    "bookmark": BookmarkFactory,
+    "mention": MentionFactory,
+    "activity": ActivityFactory,
+}
+
+
+def interactions(count):
+    """`count` rows of every conversation model, on posts that have replies, likes and boosts."""
+    rows = {}
+    for name, factory in INTERACTIONS.items():
+        rows[name] = factory.create_batch(count)
+    for post in Post.objects.filter(in_reply_to__isnull=True)[:count]:
+        PostFactory(in_reply_to=post, conversation=post.pk)
+    TaggingFactory.create_batch(count)
+    return rows
+
+
+@pytest.mark.parametrize("name", INTERACTIONS)
+def test_interaction_changelists_cost_the_same_for_1_and_50_rows(superuser_client, django_assert_max_num_queries, name):
+    url = reverse(f"admin:posts_{name}_changelist")
+    interactions(1)
+    small = count_queries(superuser_client, url, django_assert_max_num_queries, 8)
+    interactions(49)
+    large = count_queries(superuser_client, url, django_assert_max_num_queries, 8)
+
+    assert small == large
+
+
+@pytest.mark.parametrize("name", INTERACTIONS)
+def test_interaction_change_pages_cost_the_same_for_1_and_50_rows(
+    superuser_client, django_assert_max_num_queries, name
+):
+    first = interactions(1)[name][0]
+    small = count_queries(
+        superuser_client, reverse(f"admin:posts_{name}_change", args=[first.pk]), django_assert_max_num_queries, 8
+    )
+    last = interactions(49)[name][-1]
+    large = count_queries(
+        superuser_client, reverse(f"admin:posts_{name}_change", args=[last.pk]), django_assert_max_num_queries, 8
+    )
+
+    assert small == large
+
+
+def test_post_pages_cost_the_same_with_replies_tags_mentions_and_likes(superuser_client, django_assert_max_num_queries):
+    interactions(1)
+    post = Post.objects.filter(replies__isnull=False).first()
+    url = reverse("admin:posts_post_change", args=[post.pk])
+    small = (
+        count_queries(superuser_client, POSTS, django_assert_max_num_queries, 8),
+        count_queries(superuser_client, url, django_assert_max_num_queries, 12),
+    )
+    interactions(49)
+    TaggingFactory.create_batch(5, post=post)
+    MentionFactory.create_batch(5, post=post)
+    LikeFactory.create_batch(5, post=post)
+    large = (
+        count_queries(superuser_client, POSTS, django_assert_max_num_queries, 8),
+        count_queries(superuser_client, url, django_assert_max_num_queries, 12),
+    )
+
+    assert small == large
+
+
+def test_post_page_shows_the_parent_and_the_counters_read_only(superuser_client):
+    parent = PostFactory()
+    reply = PostFactory(in_reply_to=parent, conversation=parent.pk)
+    LikeFactory.create_batch(2, post=reply)
+    TaggingFactory(post=reply, tag=TagFactory(name="Django"))
+
+    page = superuser_client.get(reverse("admin:posts_post_change", args=[reply.pk]))
+
+    readonly = {field for fieldset in page.context["adminform"] for line in fieldset for field in line}
+    assert page.status_code == 200
+    assert {"in_reply_to", "reply_count", "like_count", "boost_count"} <= {
+        field.field["name"] for field in readonly if field.is_readonly
+    }
+    assert reverse("admin:posts_post_change", args=[parent.pk]) in page.content.decode()
+    assert "Django" in page.content.decode()
+
+
+def test_superusers_saving_a_post_keep_its_counters_and_parent(superuser_client):
+    parent = PostFactory()
+    reply = PostFactory(in_reply_to=parent, conversation=parent.pk, language="en")
+    LikeFactory.create_batch(3, post=reply)
+
+    response = superuser_client.post(
+        reverse("admin:posts_post_change", args=[reply.pk]), {"language": "es", "like_count": "99"}
+    )
+
+    assert response.status_code == 302
+    reply.refresh_from_db()
+    assert (reply.language, reply.like_count, reply.in_reply_to_id) == ("es", 3, parent.pk)
+
+
+@pytest.mark.parametrize("name", ["like", "boost"])
+def test_deleting_reactions_in_bulk_moves_the_counters(superuser_client, name):
+    post = PostFactory()
+    factory = INTERACTIONS[name]
+    doomed = factory.create_batch(3, post=post)
+    factory(post=post)
+    data = {"action": "delete_selected", "_selected_action": [row.pk for row in doomed], "post": "yes"}
+
+    response = superuser_client.post(reverse(f"admin:posts_{name}_changelist"), data)
+
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert getattr(post, f"{name}_count") == 1
+
+
+def test_deleting_a_like_takes_its_notification_with_it(superuser_client):
+    activity = ActivityFactory()
+
+    response = superuser_client.post(reverse("admin:posts_like_delete", args=[activity.like_id]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Like.objects.exists()
+    activity.post.refresh_from_db()
+    assert activity.post.like_count == 0
+    assert not type(activity).objects.exists()
+
+
+def test_tags_are_found_by_their_key_in_any_case(superuser_client):
+    django = TagFactory(name="Django")
+    TagFactory(name="DjangoCon")
+
+    hashed = superuser_client.get(reverse("admin:posts_tag_changelist"), {"q": "#DJANGO"})
+    plain = superuser_client.get(reverse("admin:posts_tag_changelist"), {"q": "django"})
+
+    assert list(hashed.context["cl"].result_list) == [django]
+    assert list(plain.context["cl"].result_list) == [django]
+
+
+def test_reactions_are_found_by_user_or_post(superuser_client):
+    susan = UserFactory(username="Susan")
+    hers, other = LikeFactory(user=susan), LikeFactory()
+    url = reverse("admin:posts_like_changelist")
+
+    by_user = superuser_client.get(url, {"q": "@susan"})
+    by_post = superuser_client.get(url, {"q": str(other.post_id)})
+
+    assert list(by_user.context["cl"].result_list) == [hers]
+    assert list(by_post.context["cl"].result_list) == [other]
+
+
+def test_notifications_are_found_by_recipient(superuser_client):
+    activity = ActivityFactory()
+    ActivityFactory()
+
+    response = superuser_client.get(
+        reverse("admin:posts_activity_changelist"), {"q": f"@{activity.recipient.username}"}
+    )
+
+    assert list(response.context["cl"].result_list) == [activity]
+
+
+@pytest.mark.parametrize("name", INTERACTIONS)
+@pytest.mark.parametrize("term", ["words that match nothing", "@", "#", "99999999999999999999", "@nobody"])
+def test_interaction_searches_never_fail(superuser_client, name, term):
+    interactions(1)
+
+    response = superuser_client.get(reverse(f"admin:posts_{name}_changelist"), {"q": term})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", INTERACTIONS)
+def test_nobody_writes_interactions_in_the_admin(superuser_client, name):
+    row = interactions(1)[name][0]
+
+    assert superuser_client.get(reverse(f"admin:posts_{name}_add")).status_code == 403
+    page = superuser_client.get(reverse(f"admin:posts_{name}_change", args=[row.pk]))
+    assert not page.context["has_change_permission"]
+
+
 # Moderation -----------------------------------------------------------------------------
 
 
@@ -122,9 +314,11 @@ def test_moderators_delete_selected_posts_in_a_fixed_number_of_queries(moderator
         return len(confirm), len(delete)
 
     PostFactory()
-    small = delete_all(16)
+    # 23: a post now cascades to its taggings, mentions, likes, boosts, bookmarks,
+    # notifications and replies (SET_NULL), one query each whatever the selection.
+    small = delete_all(24)
     PostFactory.create_batch(50)
-    large = delete_all(16)
+    large = delete_all(24)
 
     assert small == large
     assert not Post.objects.exists()
