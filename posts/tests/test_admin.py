@@ -13,7 +13,8 @@ from accounts.services import deactivate_users
 from accounts.tests.factories import FollowFactory, UserFactory
 from microblog.pagination import EstimatedCountPaginator
 from microblog.tests.queries import count_queries
-from posts.models import Like, Message, Post
+from posts import services
+from posts.models import Activity, Like, Message, Post
 from posts.tests.factories import (
     ActivityFactory,
     BookmarkFactory,
@@ -323,6 +324,24 @@ def test_moderators_delete_selected_posts_in_a_fixed_number_of_queries(moderator
     assert small == large
     assert not Post.objects.exists()
     assert LogEntry.objects.count() == 51
+
+
+def test_moderators_delete_a_post_with_everything_it_carries(moderator_client):
+    author, fan = UserFactory.create_batch(2)
+    post = services.publish_post(author=author, body=f"#django with @{fan.username}")
+    services.like_post(user=fan, post=post)
+    services.boost_post(user=fan, post=post)
+    services.bookmark_post(user=fan, post=post)
+    url = reverse("admin:posts_post_delete", args=[post.pk])
+
+    confirm = moderator_client.get(url)
+    response = moderator_client.post(url, {"post": "yes"})
+
+    # The admin refuses (403 on the confirmation) when a cascaded row's delete permission is missing.
+    assert confirm.status_code == 200
+    assert response.status_code == 302
+    assert not Post.objects.filter(pk=post.pk).exists()
+    assert not Activity.objects.exists()
 
 
 def test_moderators_delete_messages(moderator_client):
