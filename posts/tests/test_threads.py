@@ -74,3 +74,46 @@ def test_a_too_long_reply_is_a_form_error_with_the_text_kept(client):
 
     assert response.status_code == 200
     assert "x" * 141 in response.text
+
+
+def test_mentions_link_only_existing_users_any_case_and_tags_link(client):
+    UserFactory(username="ana")
+    post = services.publish_post(author=UserFactory(), body="hi @ANA and @nobody #Django ana@example.com")
+    client.force_login(UserFactory())
+
+    page = client.get(reverse("posts:post", args=[post.pk])).text
+
+    assert f'href="{reverse("posts:profile", args=["ana"])}" class="mention">@ANA</a>' in page
+    assert "@nobody</a>" not in page
+    assert f'href="{reverse("posts:tag", args=["Django"])}" class="hashtag">#Django</a>' in page
+    assert "ana@example.com</a>" not in page
+
+
+def test_home_shows_a_boost_once_with_who_boosted(client):
+    me, friend = UserFactory(), UserFactory(username="friend")
+    post = services.publish_post(author=me, body="mine")
+    services.boost_post(user=friend, post=post)
+    client.force_login(me)
+
+    response = client.get(reverse("posts:home"))
+
+    assert [shown.pk for shown in response.context["posts"]] == [post.pk]  # once, not twice
+
+
+def test_profile_tabs_split_replies(client):
+    ana = UserFactory(username="ana")
+    first = services.publish_post(author=ana, body="first")
+    answer = reply(first, author=ana)
+    client.force_login(UserFactory())
+
+    posts_tab = client.get(reverse("posts:profile", args=["ana"]))
+    replies_tab = client.get(reverse("posts:profile_replies", args=["ana"]))
+
+    assert [p.pk for p in posts_tab.context["posts"]] == [first.pk]
+    assert [p.pk for p in replies_tab.context["posts"]] == [answer.pk, first.pk]
+    assert 'aria-current="page"' in replies_tab.text
+
+
+def test_a_garbage_cursor_is_the_first_page(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("posts:explore"), {"before": "garbage"}).status_code == 200
