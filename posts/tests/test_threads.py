@@ -117,3 +117,16 @@ def test_profile_tabs_split_replies(client):
 def test_a_garbage_cursor_is_the_first_page(client):
     client.force_login(UserFactory())
     assert client.get(reverse("posts:explore"), {"before": "garbage"}).status_code == 200
+
+
+@pytest.mark.parametrize("replies", [1, 25])
+def test_the_thread_page_costs_a_fixed_number_of_queries(client, django_assert_max_num_queries, replies):
+    me = UserFactory()
+    root = services.publish_post(author=UserFactory(), body="first #tag @nobody")
+    for _number in range(replies):
+        services.like_post(user=me, post=reply(root, body="hi #tag"))
+    client.force_login(me)
+
+    # session and user, the post, the conversation and its 2 prefetches, the page chrome
+    with django_assert_max_num_queries(10):
+        client.get(reverse("posts:post", args=[root.pk]))
