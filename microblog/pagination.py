@@ -51,6 +51,19 @@ class LookaheadPage:
     def previous_page_number(self) -> int:
         return self.number - 1
 
+    # The same names as posts.timelines.TimelinePage, so includes/pagination.html serves both.
+    @property
+    def is_first(self) -> bool:
+        return self.number == 1
+
+    @property
+    def next_param(self) -> str:
+        return f"page={self.number + 1}"
+
+    @property
+    def previous_param(self) -> str:
+        return f"page={self.number - 1}"
+
 
 class LookaheadPaginator:
     """A Paginator for huge tables: never counts, so page N costs one indexed query.

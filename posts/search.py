@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString
 from posts.entities import TAG, tag_key
 from posts.models import Post, PostQuerySet, Tagging
 from posts.search_index import PG_COLUMN, PG_CONFIG, SQLITE_TABLE
-from posts.templatetags.posts_extras import linkify
+from posts.templatetags.posts_extras import linkify, render_body
 
 # Ranking reads every match, and a common word matches ~6% of the posts: rank only the
 # newest this many, which the created_at index finds without reading the other matches
@@ -236,8 +236,12 @@ def search_posts(query: str) -> PostQuerySet:
     return posts.order_by("-search_rank", "-created_at", "-pk")
 
 
-def highlight(text: str, query: str | ParsedQuery) -> SafeString:
-    """Return `text` escaped and linkified, with the words `query` looks for in <mark>."""
+def highlight(text: str, query: str | ParsedQuery, *, post: Post | None = None) -> SafeString:
+    """Return `text` escaped and linkified, with the words `query` looks for in <mark>.
+
+    Given the `post` whose body `text` is, its mentions and tags are linked as well
+    (posts_extras.render_body), as on every other list of posts.
+    """
     terms = (query if isinstance(query, ParsedQuery) else parse_query(query)).terms
 
     def render(chunk: str) -> str:
@@ -250,6 +254,8 @@ def highlight(text: str, query: str | ParsedQuery) -> SafeString:
         parts.append(escape(chunk[last:]))
         return "".join(parts)
 
+    if post is not None:
+        return render_body(post, render=render)
     return linkify(text, render=render)
 
 
@@ -257,5 +263,5 @@ def with_highlights(posts, query: str):
     """Set `highlighted_body` on each post (as posts/_post.html expects) and return them."""
     parsed = parse_query(query)
     for post in posts:
-        post.highlighted_body = highlight(post.body, parsed)
+        post.highlighted_body = highlight(post.body, parsed, post=post)
     return posts

@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.generic import FormView, ListView
+from django.views.generic import FormView, ListView, TemplateView
 from django.views.generic.edit import FormMixin
 
 from accounts.models import User
@@ -29,6 +29,8 @@ from posts.entities import segments, tag_key
 from posts.forms import MessageForm, PostForm, SearchForm, TranslateForm
 from posts.models import Activity, ExportJob, Like, Message, Post, Tag, Tagging
 from posts.search import search_posts, with_highlights
+from posts.threads import read_thread
+from posts.timelines import TimelineListMixin
 from posts.translation import TranslationError, TranslationTimeout, get_translator
 
 # Notifications are short lines: a page holds more of them than of posts.
@@ -42,14 +44,18 @@ class PostListView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
     paginate_by = settings.POSTS_PER_PAGE
 
 
-class HomeView(FormMixin, PostListView):
-    """The signed-in user's feed under the "Say something" form (POST, redirect, GET)."""
+class TimelineView(TimelineListMixin, PostListView):
+    """Base for the pages that list a timeline (posts/timelines.py), paged by cursor."""
+
+
+class HomeView(FormMixin, TimelineView):
+    """The signed-in user's feed, boosts included, under the "Say something" form (POST, redirect, GET)."""
 
     template_name = "posts/home.html"
     form_class = PostForm
 
     def get_queryset(self):
-        return Post.objects.feed_for(self.request.user)
+        return timelines.home(self.request.user)
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
@@ -66,13 +72,13 @@ class HomeView(FormMixin, PostListView):
         return self.render_to_response(self.get_context_data(form=form))
 
 
-class ExploreView(PostListView):
-    """Everyone's posts, newest first, beside the last day's trending tags."""
+class ExploreView(TimelineView):
+    """Everyone's posts, replies included, newest first, beside the last day's trending tags."""
 
     template_name = "posts/explore.html"
 
     def get_queryset(self):
-        return Post.objects.for_display()
+        return timelines.explore()
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "trending_tags": Tagging.objects.trending_now()}
@@ -83,7 +89,7 @@ def is_tag_name(name: str) -> bool:
     return [(segment.kind, segment.name) for segment in segments(f"#{name}")] == [("tag", name)]
 
 
-class TagView(timelines.TimelineListMixin, PostListView):
+class TagView(TimelineView):
     """The posts carrying a #tag (in any letter case), newest first.
 
     A tag nobody used yet is an empty page; text that could never be a tag is a 404.
@@ -106,7 +112,7 @@ class TagView(timelines.TimelineListMixin, PostListView):
 
 
 @method_decorator(never_cache, name="dispatch")  # private like the inbox: no shared cache may keep it
-class BookmarksView(timelines.TimelineListMixin, PostListView):
+class BookmarksView(TimelineView):
     """Your bookmarks, newest bookmark first; nobody else sees them."""
 
     template_name = "posts/bookmarks.html"
@@ -115,20 +121,25 @@ class BookmarksView(timelines.TimelineListMixin, PostListView):
         return timelines.bookmarks(self.request.user)
 
 
-class ProfileView(PostListView):
-    """A user's profile header and their posts."""
+class ProfileView(TimelineView):
+    """A user's profile header and, in two tabs, their posts (without or with replies) and boosts."""
 
     template_name = "posts/profile.html"
+    with_replies = False
 
     def get_queryset(self):
         self.profile_user = get_object_or_404(
             User.objects.active().with_follow_state(self.request.user),
             username=self.kwargs["username"],
         )
-        return Post.objects.by_author(self.profile_user)
+        return timelines.profile(self.profile_user, with_replies=self.with_replies)
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "profile_user": self.profile_user}
+        return {
+            **super().get_context_data(**kwargs),
+            "profile_user": self.profile_user,
+            "with_replies": self.with_replies,
+        }
 
 
 class SearchView(PostListView):
@@ -152,12 +163,57 @@ class SearchView(PostListView):
         }
 
 
-class PostView(LoginRequiredMixin, View):
-    """The thread page of a post (its ancestors, the post, its replies)."""
+class PostView(LoginRequiredMixin, TemplateView):
+    """The thread page of a post: its ancestors, the post, its replies as a tree, and the reply form."""
 
-    def get(self, request, pk):
-        post = get_object_or_404(Post.objects.visible(), pk=pk)
-        return redirect(reverse("posts:profile", args=[post.author.username]) + f"#post-{post.pk}")
+    template_name = "posts/thread.html"
+
+    def get_context_data(self, **kwargs):
+        post = get_object_or_404(Post.objects.visible().only("pk", "conversation"), pk=self.kwargs["pk"])
+        thread = read_thread(post, self.request.user)
+        form = kwargs.pop("form", None) or PostForm(initial={"body": reply_prefill(thread.post, self.request.user)})
+        return {**super().get_context_data(**kwargs), "thread": thread, "post": thread.post, "form": form}
+
+
+class ReplyView(LoginRequiredMixin, FormView):
+    """GET: the post and a reply form addressed to its people; POST: publish the reply, go to its thread."""
+
+    template_name = "posts/reply.html"
+    form_class = PostForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.parent = get_object_or_404(Post.objects.for_display().with_viewer_state(request.user), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"body": reply_prefill(self.parent, self.request.user)}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "post": self.parent}
+
+    def form_valid(self, form):
+        try:
+            reply = services.publish_post(
+                author=self.request.user, body=form.cleaned_data["body"], in_reply_to=self.parent
+            )
+        except ValidationError as error:  # ReplyRefused included: the parent went away meanwhile
+            form.add_error("body", error.message_dict.get("body", error.messages))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your reply is now live!"))
+        return redirect(reverse("posts:post", args=[reply.pk]) + f"#post-{reply.pk}")
+
+
+def reply_prefill(post: Post, viewer) -> str:
+    """Return the start of a reply to `post`: "@author " and the others it mentions, never the viewer."""
+    names = [post.author.username, *(mention.user.username for mention in post.mentions.all())]
+    seen, handles = {viewer.username.lower()}, []
+    for name in names:
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            handles.append(f"@{name} ")
+    return "".join(handles)
 
 
 def wants_json(request) -> bool:

@@ -1,36 +1,68 @@
 """Template helpers for showing posts: safe links, <time> elements, language codes and the
 cache key of a post's shared HTML."""
 
-import re
-
 from django import template
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from posts.entities import segments, tag_key
+
 register = template.Library()
 
-# Bare http(s) URLs; trailing punctuation stays outside the link.
-_URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]", re.IGNORECASE)
+
+def _url_link(url: str) -> str:
+    return format_html('<a href="{}" rel="nofollow noopener" target="_blank">{}</a>', url, url)
 
 
 @register.filter(is_safe=True)
 def linkify(text, *, render=escape):
-    """Escape `text`, then turn bare http(s) URLs into nofollow links.
+    """Escape `text`, then turn bare http(s) URLs into nofollow links (no mention or tag links).
 
     `render` turns the text between links into safe HTML; it must escape what it returns.
     """
-    parts, last = [], 0
-    for match in _URL.finditer(text):
-        parts.append(render(text[last : match.start()]))
-        url = match.group(0)
-        parts.append(format_html('<a href="{}" rel="nofollow noopener" target="_blank">{}</a>', url, url))
-        last = match.end()
-    parts.append(render(text[last:]))
+    parts = [_url_link(part.text) if part.kind == "url" else render(part.text) for part in segments(text)]
     return mark_safe("".join(str(part) for part in parts))  # safe: every part is escaped
+
+
+@register.filter(is_safe=True)
+def render_body(post, render=escape):
+    """Render `post.body` as safe HTML: URLs, and the mentions and tags that the post's rows hold, as links.
+
+    The body is read by posts/entities.segments() only, as at publish time. A mention
+    links to the profile only when the post's prefetched `mentions` name that user (so
+    "@nobody" stays text), a tag only when its prefetched `tags` hold it; the link text
+    is as written. `render` turns the plain text into safe HTML; it must escape it.
+    """
+    mentioned = mention_names(post)
+    tagged = set(tag_names(post))
+    parts = []
+    for part in segments(post.body):
+        if part.kind == "url":
+            parts.append(_url_link(part.text))
+        elif part.kind == "mention" and part.name.lower() in mentioned:
+            url = reverse("posts:profile", args=[mentioned[part.name.lower()]])
+            parts.append(format_html('<a href="{}" class="mention">{}</a>', url, part.text))
+        elif part.kind == "tag" and tag_key(part.name) in tagged:
+            url = reverse("posts:tag", args=[part.name])
+            parts.append(format_html('<a href="{}" class="hashtag">{}</a>', url, part.text))
+        else:
+            parts.append(render(part.text))
+    return mark_safe("".join(str(part) for part in parts))  # safe: every part is escaped
+
+
+def mention_names(post) -> dict[str, str]:
+    """Return the users that `post` mentions, lowercased username -> username (from the prefetch)."""
+    return {mention.user.username.lower(): mention.user.username for mention in post.mentions.all()}
+
+
+def tag_names(post) -> list[str]:
+    """Return the keys of the tags that `post` carries (from the prefetch), sorted."""
+    return sorted(tag_key(tag.name) for tag in post.tags.all())
 
 
 @register.simple_tag
@@ -93,4 +125,15 @@ def post_fragment_key(context, post) -> tuple:
         translation.get_language(),
         timezone.get_current_timezone_name(),
         bool(context.get("translator_enabled")),  # the Translate button
+        tuple(sorted(mention_names(post).values())),  # which @mentions are links, and to whom
+        tuple(tag_names(post)),  # which #tags are links
+        _parent_author(post),  # "replying to @x", or to a deleted post
+        getattr(post, "boosted_by", ""),  # "@x boosted"
     )
+
+
+def _parent_author(post):
+    """Return what "replying to" shows: the parent's author, "-" for a deleted parent, "" for none."""
+    if post.in_reply_to_id is not None and post.in_reply_to is not None:
+        return post.in_reply_to.author.username
+    return "-" if post.is_reply else ""

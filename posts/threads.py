@@ -1,0 +1,101 @@
+"""The thread page's reading of a conversation: its ancestors, the post, and the tree of replies."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import F
+from django.db.models.functions import Abs
+
+from posts.models import Post
+
+# Rows read for one thread page, at most. A conversation larger than this shows the
+# newest ancestors and the replies that fit: the page stays one bounded query.
+MAX_THREAD_POSTS = 500
+# Replies nest this many levels under the post; deeper ones are shown flat at the last
+# level (as Mastodon does), so a long back-and-forth does not drift off the screen.
+MAX_DEPTH = 3
+
+
+@dataclass
+class ThreadNode:
+    """One post in the reply tree and the replies shown under it (oldest first)."""
+
+    post: Post
+    depth: int
+    children: list["ThreadNode"] = field(default_factory=list)
+
+
+@dataclass
+class Thread:
+    """What the thread page shows: ancestors oldest first, the post, and its replies."""
+
+    post: Post
+    ancestors: list[Post | None]  # None stands where a deleted post was
+    replies: list[ThreadNode]
+    earlier: int | None = None  # the nearest ancestor not read (a long conversation), to link to
+
+
+def read_thread(post: Post, viewer) -> Thread:
+    """Return the thread of `post` as `viewer` sees it, from one query of its conversation (plus 2 prefetches).
+
+    The conversation's posts are read in one indexed query (Post.conversation), capped
+    at MAX_THREAD_POSTS rows: those nearest to the post by id, which are its newest
+    ancestors (a parent always has a smaller id than its replies) and its oldest
+    replies. The tree is built here in Python. A deleted parent shows as a None
+    placeholder among the ancestors; `earlier` is set when older ancestors were cut.
+    """
+    root_id = post.conversation or post.pk
+    rows = list(
+        Post.objects.in_conversation(root_id)
+        .for_display()
+        .with_viewer_state(viewer)
+        .order_by(Abs(F("pk") - post.pk))[:MAX_THREAD_POSTS]
+    )
+    rows.sort(key=lambda row: (row.created_at, row.pk))  # reply order: oldest first
+    by_id = {row.pk: row for row in rows}
+    shown = by_id.get(post.pk, post)
+    ancestors, earlier = _ancestors(shown, by_id, capped=len(rows) == MAX_THREAD_POSTS)
+    children: dict[int, list[Post]] = {}
+    for row in rows:
+        if row.in_reply_to_id is not None and row.pk != shown.pk:
+            children.setdefault(row.in_reply_to_id, []).append(row)
+    return Thread(post=shown, ancestors=ancestors, replies=_reply_tree(shown.pk, children), earlier=earlier)
+
+
+def _ancestors(post: Post, by_id: dict[int, Post], *, capped: bool) -> tuple[list[Post | None], int | None]:
+    """Return the chain of parents above `post`, oldest first, and the id of the first one not read.
+
+    A None in the chain stands where a deleted (or hidden) parent was; the id is set
+    only when the read was capped before the chain reached the conversation's start.
+    """
+    chain: list[Post | None] = []
+    current, earlier = post, None
+    while current.is_reply:
+        parent = by_id.get(current.in_reply_to_id) if current.in_reply_to_id is not None else None
+        if parent is None:
+            if capped and current.in_reply_to_id is not None:
+                earlier = current.in_reply_to_id
+            else:
+                chain.append(None)
+            break
+        chain.append(parent)
+        current = parent
+    chain.reverse()
+    return chain, earlier
+
+
+def _reply_tree(root_pk: int, children: dict[int, list[Post]]) -> list[ThreadNode]:
+    """Return the replies under `root_pk` as nodes nested up to MAX_DEPTH levels, in reply order."""
+    top: list[ThreadNode] = []
+    # Depth-first in reply order; a node at MAX_DEPTH takes all of its descendants as
+    # siblings at that level, in the order they were written.
+    stack = [(reply, 1, top) for reply in reversed(children.get(root_pk, []))]
+    while stack:
+        reply, depth, siblings = stack.pop()
+        node = ThreadNode(reply, depth)
+        siblings.append(node)
+        below = children.get(reply.pk, [])
+        if depth < MAX_DEPTH:
+            stack.extend((child, depth + 1, node.children) for child in reversed(below))
+        else:
+            stack.extend((child, depth, siblings) for child in reversed(below))
+    return top
