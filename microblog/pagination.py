@@ -21,14 +21,18 @@ def fetch_page(queryset, number: int, per_page: int) -> tuple[list, bool]:
     return rows[:per_page], len(rows) > per_page
 
 
-class LookaheadPage:
-    """One page of a lookahead paginator; quacks like Django's Page where templates look."""
+class ListPage:
+    """A page of rows that quacks like Django's Page where templates look, without a count.
 
-    def __init__(self, object_list, number: int, per_page: int, has_next: bool):
+    includes/pagination.html links to `?<previous_param>` and `?<next_param>`, so a page
+    numbered by offset (LookaheadPage) and one placed by a cursor (posts.timelines) share it.
+    """
+
+    def __init__(self, object_list, *, has_next: bool, has_previous: bool, is_first: bool):
         self.object_list = object_list
-        self.number = number
-        self.per_page = per_page
         self._has_next = has_next
+        self._has_previous = has_previous
+        self.is_first = is_first
 
     def __iter__(self):
         return iter(self.object_list)
@@ -40,21 +44,25 @@ class LookaheadPage:
         return self._has_next
 
     def has_previous(self) -> bool:
-        return self.number > 1
+        return self._has_previous
 
     def has_other_pages(self) -> bool:
         return self.has_next() or self.has_previous()
+
+
+class LookaheadPage(ListPage):
+    """One page of a lookahead paginator, numbered from 1."""
+
+    def __init__(self, object_list, number: int, per_page: int, has_next: bool):
+        super().__init__(object_list, has_next=has_next, has_previous=number > 1, is_first=number == 1)
+        self.number = number
+        self.per_page = per_page
 
     def next_page_number(self) -> int:
         return self.number + 1
 
     def previous_page_number(self) -> int:
         return self.number - 1
-
-    # The same names as posts.timelines.TimelinePage, so includes/pagination.html serves both.
-    @property
-    def is_first(self) -> bool:
-        return self.number == 1
 
     @property
     def next_param(self) -> str:

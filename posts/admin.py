@@ -77,26 +77,35 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class TaggingInline(ReadOnlyInline):
-    """A post's hashtags (a handful per post: one query with their tags)."""
+class RelatedRowsInline(ReadOnlyInline):
+    """A post's rows naming one other row each (`shown`), read in one query with that row."""
+
+    shown = ""
+
+    def get_fields(self, request, obj=None):
+        return [self.shown]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [self.shown]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(self.shown)
+
+
+class TaggingInline(RelatedRowsInline):
+    """A post's hashtags (a handful per post)."""
 
     model = Tagging
-    fields = readonly_fields = ["tag"]
+    shown = "tag"
     verbose_name_plural = _("Tags")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("tag")
 
-
-class MentionInline(ReadOnlyInline):
-    """The people a post mentions (one query with their users)."""
+class MentionInline(RelatedRowsInline):
+    """The people a post mentions."""
 
     model = Mention
-    fields = readonly_fields = ["user"]
+    shown = "user"
     verbose_name_plural = _("Mentions")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user")
 
 
 @admin.register(Post)
