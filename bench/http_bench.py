@@ -752,11 +752,27 @@ def counter_drift() -> dict[str, int]:
 
 
 def undo_likes(post_id: int, usernames: list[str]) -> int:
-    """Delete the likes the like/unlike case left on `post_id` (chosen unliked by the test users)."""
+    """Delete the likes the like/unlike case left on `post_id` (chosen unliked by the test users).
+
+    Run once the workers have finished the requests wrk left in flight: one statement
+    deleting many likes of a post, while a request unlikes it, can deadlock on the post's
+    counter row (each takes a like row, then waits for the other's). The site itself never
+    deletes several likes of one post at once but through moderation.
+    """
+    from django.db import OperationalError
+
     from posts.models import Like
 
-    deleted, _by_model = Like.objects.filter(post_id=post_id, user__username__in=usernames).delete()
-    return deleted
+    for attempt in range(1, 4):
+        time.sleep(attempt)
+        try:
+            deleted, _by_model = Like.objects.filter(post_id=post_id, user__username__in=usernames).delete()
+        except OperationalError:
+            if attempt == 3:
+                raise
+        else:
+            return deleted
+    return 0
 
 
 def delete_written_posts() -> int:
