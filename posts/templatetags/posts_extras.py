@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from posts.entities import segments, tag_key
 
@@ -137,3 +138,50 @@ def _parent_author(post):
     if post.in_reply_to_id is not None and post.in_reply_to is not None:
         return post.in_reply_to.author.username
     return "-" if post.is_reply else ""
+
+
+# The controls of posts/_post_actions.html: each is the URL `posts:<name>` with the post's
+# id, a path segment below the post's own page (posts/urls.py).
+ACTION_NAMES = ("reply", "like", "unlike", "boost", "unboost", "bookmark", "unbookmark", "likes", "boosts", "delete")
+
+
+@register.simple_tag
+def post_action_urls(post) -> dict[str, str]:
+    """Return the URLs of a post's controls by name, from one reverse() of the post's page.
+
+    The action bar links each post to up to twelve of them; a `{% url %}` for each was
+    ~300 reverse() calls per page of 25, about 30 µs each (docs/performance.md, change 15).
+    posts/tests/test_post_fragments.py checks every one against reverse().
+    """
+    base = reverse("posts:post", args=[post.pk])
+    return {name: f"{base}{name}/" for name in ACTION_NAMES}
+
+
+def _action_labels() -> dict[str, str]:
+    return {
+        "reply": _("Reply"),
+        "like": _("Like"),
+        "unlike": _("Unlike"),
+        "boost": _("Boost"),
+        "unboost": _("Undo boost"),
+        "bookmark": _("Bookmark"),
+        "unbookmark": _("Remove bookmark"),
+        "delete": _("Delete"),
+        "confirm_delete": _("Delete this post? This cannot be undone."),
+    }
+
+
+_labels_by_language: dict[str, dict[str, str]] = {}
+
+
+@register.simple_tag
+def post_action_labels() -> dict[str, str]:
+    """Return the words of a post's controls in the current language, translated once per process.
+
+    Fifteen `{% translate %}` nodes per post were ~350 per page of 25, about 15 µs each
+    (docs/performance.md, change 15); the catalogues do not change while a process runs.
+    """
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language not in _labels_by_language:
+        _labels_by_language[language] = _action_labels()
+    return _labels_by_language[language]

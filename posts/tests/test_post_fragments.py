@@ -161,3 +161,28 @@ def test_the_authors_cached_post_deletes_through_a_form_with_a_fresh_token():
 
     assert response.status_code == 302
     assert not Post.objects.filter(pk=post.pk).exists()
+
+
+def test_the_action_bar_urls_are_the_ones_reverse_gives():
+    from posts.templatetags.posts_extras import ACTION_NAMES, post_action_urls
+
+    post = PostFactory()
+
+    urls = post_action_urls(post)
+
+    assert urls == {name: reverse(f"posts:{name}", args=[post.pk]) for name in ACTION_NAMES}
+
+
+def test_the_action_bar_words_follow_the_language():
+    from django.utils import translation
+
+    from posts.templatetags.posts_extras import post_action_labels
+
+    with translation.override("es"):
+        spanish = post_action_labels()
+    with translation.override("en"):
+        english = post_action_labels()
+
+    assert english["like"] == "Like"
+    with translation.override("es"):
+        assert spanish["like"] == translation.gettext("Like") != "Like"
