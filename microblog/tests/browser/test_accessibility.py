@@ -91,6 +91,22 @@ def test_focusing_a_username_opens_its_popup_and_escape_closes_it(member_page):
     expect(name).to_be_focused()
 
 
+def test_a_post_is_liked_and_bookmarked_from_the_keyboard(member_page):
+    post = PostFactory(author=UserFactory(username="liked"), body="Press space to like me")
+    member_page.goto("/explore/")
+    article = member_page.locator(f"#post-{post.pk}")
+    like, bookmark = article.get_by_role("button", name="Like"), article.get_by_role("button", name="Bookmark")
+
+    tab_to(member_page, like)
+    member_page.keyboard.press("Space")
+    tab_to(member_page, bookmark)
+    member_page.keyboard.press("Enter")
+
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(bookmark).to_have_attribute("aria-pressed", "true")
+    expect(article.get_by_role("link", name="1 like")).to_be_visible()
+
+
 def test_a_popup_opened_by_focus_closes_when_focus_moves_on(member_page):
     PostFactory(author=UserFactory(username="passing"), body="Just passing through")
     member_page.goto("/explore/")

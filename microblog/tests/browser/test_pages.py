@@ -8,7 +8,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.tests.factories import FollowFactory, UserFactory
-from posts.services import boost_post, like_post
+from posts.models import Post
+from posts.services import bookmark_post, boost_post, delete_post, like_post, publish_post
 from posts.tests.factories import MessageFactory, PostFactory
 
 from .conftest import VIEWPORTS, assert_accessible, save_screenshot
@@ -49,7 +50,34 @@ def community():
     like_post(user=bob, post=post)
     like_post(user=carmen, post=post)
     boost_post(user=bob, post=post)
+    add_conversations(alice, bob, carmen)
     return alice
+
+
+def add_conversations(alice, bob, carmen):
+    """Replies three deep, one under a deleted post, boosts, likes, bookmarks, tags and mentions,
+    and a long username and tag that must wrap on a phone."""
+    long_name = UserFactory(username="maximilian_longname_photography_club")
+    FollowFactory(follower=alice, followed=long_name)
+    coffee = Post.objects.get(body__startswith="Trying the new coffee")
+    first = publish_post(
+        author=bob, body="@alice Which one? The one by the station does great #coffee", in_reply_to=coffee
+    )
+    second = publish_post(author=carmen, body="@bob @alice The station one, with oat milk. #coffee", in_reply_to=first)
+    publish_post(author=alice, body="@carmen Noted, thanks! #coffee", in_reply_to=second)
+    publish_post(author=long_name, body="Espresso or nothing. #coffee", in_reply_to=coffee)
+    gone = publish_post(author=carmen, body="A post about #film that will be deleted.")
+    publish_post(author=bob, body="@carmen Great shot, which #film stock?", in_reply_to=gone)
+    delete_post(post=gone)
+    bridge = Post.objects.get(body__startswith="Golden hour")
+    boost_post(user=carmen, post=bridge)
+    like_post(user=alice, post=bridge)
+    bookmark_post(user=alice, post=bridge)
+    bookmark_post(user=alice, post=first)
+    publish_post(
+        author=long_name,
+        body="Tonight: #SupercalifragilisticexpialidociousPhotographyMeetupAtTheHarbour with @alice #film",
+    )
 
 
 # (name, path): what each screenshot is called and where it is.
@@ -61,6 +89,9 @@ SIGNED_IN_PAGES = [
     ("followers", "/user/alice/followers/"),
     ("messages", "/messages/"),
     ("activity", "/activity/"),
+    ("bookmarks", "/bookmarks/"),
+    ("tag", "/tags/coffee/"),
+    ("profile-replies", "/user/bob/replies/"),
     ("search", "/search/?q=coffee"),
     ("edit-profile", "/edit_profile/"),
 ]
@@ -95,6 +126,18 @@ def test_signed_in_page(name, path, page, log_in, community):
 @pytest.mark.parametrize(("name", "path"), ANONYMOUS_PAGES, ids=[name for name, _path in ANONYMOUS_PAGES])
 def test_anonymous_page(name, path, page):
     check_page(page, name, path)
+
+
+# (name, the start of the post's body): a first post with replies three deep, and a reply
+# whose parent was deleted.
+THREADS = [("thread", "Trying the new coffee"), ("thread-deleted-parent", "@carmen Great shot")]
+
+
+@pytest.mark.parametrize(("name", "body"), THREADS, ids=[name for name, _body in THREADS])
+def test_thread_page(name, body, page, log_in, community):
+    log_in(page, community)
+
+    check_page(page, name, Post.objects.get(body__startswith=body).get_absolute_url())
 
 
 def test_not_found_page(page, log_in, community, page_problems):
