@@ -33,7 +33,8 @@ from microblog.api import CappedCountPagination, MethodBeforeAuthenticationMixin
 from posts import services
 from posts.body import BODY_VALIDATORS, EMPTY_MESSAGE, normalize_body
 from posts.entities import TAG, TAG_MAX_LENGTH, tag_key
-from posts.models import Activity, Post, Tag, conversation_of
+from posts.models import Activity, Post, Tag
+from posts.threads import read_thread
 
 AuthorLinks = inline_serializer(
     name="AuthorLinks", fields={"self": serializers.CharField(), "avatar": serializers.CharField()}
@@ -267,7 +268,8 @@ PostContextSerializer = inline_serializer(
         operation_id="get_post_context",
         summary=_("Get a post's conversation"),
         description=_(
-            "The posts this one answers, up to the first post, and every reply below it. A post whose parent "
+            "The posts this one answers, up to the first post, and every reply below it, as the thread page "
+            "reads them: at most 500 posts of the conversation, those nearest to this one. A post whose parent "
             "was deleted has no ancestors beyond it."
         ),
         responses={200: PostContextSerializer, **error_responses(404)},
@@ -279,11 +281,12 @@ class PostContextView(MethodBeforeAuthenticationMixin, APIView):
     def get(self, request, id):
         """Answer the conversation around post `id`."""
         found = get_object_or_404(Post.objects.visible().only("conversation"), pk=id)
-        rows = list(for_caller(Post.objects.in_conversation(found.conversation or found.pk), request))
-        post = next((row for row in rows if row.pk == found.pk), None)
-        if post is None:  # deleted between the two queries
+        # The thread page's reading of the conversation, flattened: one module walks it.
+        thread = read_thread(found, request.user, posts=for_caller(Post.objects, request))
+        if thread.post is found:  # not among the rows read: deleted between the two queries
             raise Http404
-        ancestors, descendants = conversation_of(post, rows)
+        ancestors = [ancestor for ancestor in thread.ancestors if ancestor is not None]
+        descendants = thread.descendants()
         context = {"request": request}
         return Response(
             {
