@@ -30,11 +30,13 @@ from accounts.api import UserSerializer
 from accounts.avatars import absolute_avatar_url
 from accounts.models import User
 from microblog.api import CappedCountPagination, MethodBeforeAuthenticationMixin, StrictCharField, error_responses
-from posts import services
+from microblog.pagination import MAX_OFFSET
+from posts import services, timelines
 from posts.body import BODY_VALIDATORS, EMPTY_MESSAGE, normalize_body
 from posts.entities import TAG, TAG_MAX_LENGTH, tag_key
 from posts.models import Activity, Post, Tag
 from posts.threads import read_thread
+from posts.timelines import load_posts
 
 AuthorLinks = inline_serializer(
     name="AuthorLinks", fields={"self": serializers.CharField(), "avatar": serializers.CharField()}
@@ -199,14 +201,45 @@ class ExploreView(PostListView):
         return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
+class FeedPostSerializer(PostSerializer):
+    """A post of the feed: a post, and who boosted it into the feed when a boost did."""
+
+    boosted_by = serializers.SerializerMethodField(
+        help_text=_("The username of the person you follow (or you) whose boost put the post here; null if none.")
+    )
+
+    class Meta(PostSerializer.Meta):
+        fields = [*PostSerializer.Meta.fields, "boosted_by"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_boosted_by(self, post) -> str | None:
+        return getattr(post, "boosted_by", "") or None
+
+
+class TimelinePagination(CappedCountPagination):
+    """The collection shape over a Timeline (posts/timelines.py): ?page= is an offset into its entries."""
+
+    def count_items(self, timeline) -> int:
+        return timeline.count(cap=self.count_cap)
+
+    def fetch_rows(self, timeline) -> tuple[list, bool]:
+        offset = (self.page - 1) * self.per_page
+        if offset > MAX_OFFSET:
+            return [], False
+        entries = timeline.entries(limit=self.per_page + 1, offset=offset)
+        posts = load_posts(entries[: self.per_page], self.request.user, posts=for_caller(Post.objects, self.request))
+        return posts, len(entries) > self.per_page
+
+
 @extend_schema_view(get=extend_schema(operation_id="get_feed", summary=_("List your feed")))
 class FeedView(PostListView):
-    """GET: the caller's own posts and those of the users they follow."""
+    """GET: the home page's feed: the caller's posts, those of the users they follow, and their boosts."""
 
-    pagination_class = CappedCountPagination
+    serializer_class = FeedPostSerializer
+    pagination_class = TimelinePagination
 
     def get_queryset(self):
-        return for_caller(Post.objects.feed_for(self.request.user), self.request)
+        return timelines.home(self.request.user)
 
 
 @extend_schema_view(
