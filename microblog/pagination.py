@@ -21,13 +21,15 @@ def fetch_page(queryset, number: int, per_page: int) -> tuple[list, bool]:
     return rows[:per_page], len(rows) > per_page
 
 
-class LookaheadPage:
-    """One page of a lookahead paginator; quacks like Django's Page where templates look."""
+class RowsPage:
+    """A page of rows fetched one row long: quacks like Django's Page where templates look.
 
-    def __init__(self, object_list, number: int, per_page: int, has_next: bool):
+    The base of LookaheadPage (numbered) and posts.timelines.TimelinePage (by cursor),
+    which say where the page is and so whether a previous one exists.
+    """
+
+    def __init__(self, object_list, has_next: bool):
         self.object_list = object_list
-        self.number = number
-        self.per_page = per_page
         self._has_next = has_next
 
     def __iter__(self):
@@ -40,10 +42,22 @@ class LookaheadPage:
         return self._has_next
 
     def has_previous(self) -> bool:
-        return self.number > 1
+        raise NotImplementedError
 
     def has_other_pages(self) -> bool:
         return self.has_next() or self.has_previous()
+
+
+class LookaheadPage(RowsPage):
+    """One page of a lookahead paginator."""
+
+    def __init__(self, object_list, number: int, per_page: int, has_next: bool):
+        super().__init__(object_list, has_next)
+        self.number = number
+        self.per_page = per_page
+
+    def has_previous(self) -> bool:
+        return self.number > 1
 
     def next_page_number(self) -> int:
         return self.number + 1

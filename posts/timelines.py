@@ -24,7 +24,7 @@ from django.db import connections
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 
 from accounts.models import Follow, User
-from microblog.pagination import MAX_OFFSET
+from microblog.pagination import MAX_OFFSET, RowsPage
 from posts.models import Bookmark, Boost, Post, Tagging
 
 # The columns of an entry, as every source selects them.
@@ -204,33 +204,20 @@ def bookmarks(user) -> Timeline:
 # ---------------------------------------------------------------------------
 
 
-class TimelinePage:
-    """One page of a timeline; quacks like Django's Page where the templates look.
+class TimelinePage(RowsPage):
+    """One page of a timeline.
 
     `next_param` / `previous_param` are the query-string parts of the "Older" and "Newer"
     links (includes/pagination.html).
     """
 
     def __init__(self, object_list, *, is_first: bool, has_next: bool, has_previous: bool):
-        self.object_list = object_list
+        super().__init__(object_list, has_next)
         self.is_first = is_first
-        self._has_next = has_next
         self._has_previous = has_previous
-
-    def __iter__(self):
-        return iter(self.object_list)
-
-    def __len__(self):
-        return len(self.object_list)
-
-    def has_next(self) -> bool:
-        return self._has_next
 
     def has_previous(self) -> bool:
         return self._has_previous
-
-    def has_other_pages(self) -> bool:
-        return self._has_next or self._has_previous
 
     @property
     def next_param(self) -> str:
