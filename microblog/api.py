@@ -109,13 +109,22 @@ class MicroblogPagination(BasePagination):
         self.per_page = min(
             _positive_int(request.query_params.get("per_page"), self.default_per_page), self.max_per_page
         )
-        counted = queryset if self.count_cap is None else queryset[: self.count_cap]
-        self.total_items = counted.count()
+        self.request = request
+        self.total_items = self.count_items(queryset)
         if self.count_cap is None and (self.page - 1) * self.per_page >= self.total_items:
             self.has_next = False  # past the exact count: no need to ask for the rows
             return []
-        rows, self.has_next = fetch_page(queryset, self.page, self.per_page)
+        rows, self.has_next = self.fetch_rows(queryset)
         return rows
+
+    def count_items(self, queryset) -> int:
+        """Return the size of the collection, counting no further than `count_cap` (one query)."""
+        counted = queryset if self.count_cap is None else queryset[: self.count_cap]
+        return counted.count()
+
+    def fetch_rows(self, queryset) -> tuple[list, bool]:
+        """Return the rows of the page asked for and whether a next page exists (one query)."""
+        return fetch_page(queryset, self.page, self.per_page)
 
     def _link(self, page: int) -> str:
         return f"{self.path}?page={page}&per_page={self.per_page}"

@@ -30,10 +30,13 @@ from accounts.api import UserSerializer
 from accounts.avatars import absolute_avatar_url
 from accounts.models import User
 from microblog.api import CappedCountPagination, MethodBeforeAuthenticationMixin, StrictCharField, error_responses
-from posts import services
+from microblog.pagination import MAX_OFFSET
+from posts import services, timelines
 from posts.body import BODY_VALIDATORS, EMPTY_MESSAGE, normalize_body
 from posts.entities import TAG, TAG_MAX_LENGTH, tag_key
-from posts.models import Activity, Post, Tag, conversation_of
+from posts.models import Activity, Post, Tag
+from posts.threads import read_thread
+from posts.timelines import load_posts
 
 AuthorLinks = inline_serializer(
     name="AuthorLinks", fields={"self": serializers.CharField(), "avatar": serializers.CharField()}
@@ -198,14 +201,45 @@ class ExploreView(PostListView):
         return Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
+class FeedPostSerializer(PostSerializer):
+    """A post of the feed: a post, and who boosted it into the feed when a boost did."""
+
+    boosted_by = serializers.SerializerMethodField(
+        help_text=_("The username of the person you follow (or you) whose boost put the post here; null if none.")
+    )
+
+    class Meta(PostSerializer.Meta):
+        fields = [*PostSerializer.Meta.fields, "boosted_by"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_boosted_by(self, post) -> str | None:
+        return getattr(post, "boosted_by", "") or None
+
+
+class TimelinePagination(CappedCountPagination):
+    """The collection shape over a Timeline (posts/timelines.py): ?page= is an offset into its entries."""
+
+    def count_items(self, timeline) -> int:
+        return timeline.count(cap=self.count_cap)
+
+    def fetch_rows(self, timeline) -> tuple[list, bool]:
+        offset = (self.page - 1) * self.per_page
+        if offset > MAX_OFFSET:
+            return [], False
+        entries = timeline.entries(limit=self.per_page + 1, offset=offset)
+        posts = load_posts(entries[: self.per_page], self.request.user, posts=for_caller(Post.objects, self.request))
+        return posts, len(entries) > self.per_page
+
+
 @extend_schema_view(get=extend_schema(operation_id="get_feed", summary=_("List your feed")))
 class FeedView(PostListView):
-    """GET: the caller's own posts and those of the users they follow."""
+    """GET: the home page's feed: the caller's posts, those of the users they follow, and their boosts."""
 
-    pagination_class = CappedCountPagination
+    serializer_class = FeedPostSerializer
+    pagination_class = TimelinePagination
 
     def get_queryset(self):
-        return for_caller(Post.objects.feed_for(self.request.user), self.request)
+        return timelines.home(self.request.user)
 
 
 @extend_schema_view(
@@ -267,7 +301,8 @@ PostContextSerializer = inline_serializer(
         operation_id="get_post_context",
         summary=_("Get a post's conversation"),
         description=_(
-            "The posts this one answers, up to the first post, and every reply below it. A post whose parent "
+            "The posts this one answers, up to the first post, and every reply below it, as the thread page "
+            "reads them: at most 500 posts of the conversation, those nearest to this one. A post whose parent "
             "was deleted has no ancestors beyond it."
         ),
         responses={200: PostContextSerializer, **error_responses(404)},
@@ -279,11 +314,12 @@ class PostContextView(MethodBeforeAuthenticationMixin, APIView):
     def get(self, request, id):
         """Answer the conversation around post `id`."""
         found = get_object_or_404(Post.objects.visible().only("conversation"), pk=id)
-        rows = list(for_caller(Post.objects.in_conversation(found.conversation or found.pk), request))
-        post = next((row for row in rows if row.pk == found.pk), None)
-        if post is None:  # deleted between the two queries
+        # The thread page's reading of the conversation, flattened: one module walks it.
+        thread = read_thread(found, request.user, posts=for_caller(Post.objects, request))
+        if thread.post is found:  # not among the rows read: deleted between the two queries
             raise Http404
-        ancestors, descendants = conversation_of(post, rows)
+        ancestors = [ancestor for ancestor in thread.ancestors if ancestor is not None]
+        descendants = thread.descendants()
         context = {"request": request}
         return Response(
             {

@@ -1,4 +1,3 @@
-from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
@@ -91,41 +90,6 @@ class PostQuerySet(models.QuerySet):
     def bookmarked_by(self, user):
         """Return the posts `user` bookmarked, the newest bookmark first."""
         return self.filter(bookmarks__user=user).order_by("-bookmarks__created_at", "-pk")
-
-
-def conversation_of(post, rows):
-    """Split `rows`, the conversation of `post`, into its ancestors and its descendants.
-
-    `rows` is what in_conversation() returned (one query); `post` need not be among
-    them. Ancestors are the chain of `in_reply_to` up to the first post, oldest first;
-    it stops at a parent missing from `rows` (deleted, or its author deactivated).
-    Descendants are the replies under `post` in thread order: depth first, each post's
-    replies oldest first, so every reply comes after the post it answers. Iterative, so a
-    very deep thread cannot exhaust the stack.
-    """
-    by_id = {row.pk: row for row in rows}
-    replies = defaultdict(list)
-    for row in sorted(rows, key=lambda row: (row.created_at, row.pk)):
-        if row.in_reply_to_id is not None:
-            replies[row.in_reply_to_id].append(row)
-    seen = {post.pk}
-    ancestors = []
-    parent = by_id.get(post.in_reply_to_id)
-    while parent is not None and parent.pk not in seen:
-        seen.add(parent.pk)
-        ancestors.append(parent)
-        parent = by_id.get(parent.in_reply_to_id)
-    ancestors.reverse()
-    descendants = []
-    stack = replies[post.pk][::-1]
-    while stack:
-        row = stack.pop()
-        if row.pk in seen:
-            continue
-        seen.add(row.pk)
-        descendants.append(row)
-        stack.extend(replies[row.pk][::-1])
-    return ancestors, descendants
 
 
 class Tag(models.Model):

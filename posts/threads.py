@@ -33,24 +33,47 @@ class Thread:
     replies: list[ThreadNode]
     earlier: int | None = None  # the nearest ancestor not read (a long conversation), to link to
 
+    def descendants(self) -> list[Post]:
+        """Return every reply under the post in thread order: depth first, each post's replies oldest first.
 
-def read_thread(post: Post, viewer) -> Thread:
+        The tree read in order, whatever its nesting: every reply comes after the post
+        it answers (the API's flat list of a conversation).
+        """
+        flat: list[Post] = []
+        stack = list(reversed(self.replies))
+        while stack:
+            node = stack.pop()
+            flat.append(node.post)
+            stack.extend(reversed(node.children))
+        return flat
+
+
+def read_thread(post: Post, viewer, *, posts=None) -> Thread:
     """Return the thread of `post` as `viewer` sees it, from one query of its conversation (plus 2 prefetches).
 
     The conversation's posts are read in one indexed query (Post.conversation), capped
     at MAX_THREAD_POSTS rows: those nearest to the post by id, which are its newest
     ancestors (a parent always has a smaller id than its replies) and its oldest
-    replies. The tree is built here in Python. A deleted parent shows as a None
-    placeholder among the ancestors; `earlier` is set when older ancestors were cut.
+    replies. `posts` is the QuerySet to read them from, shaped for the reader (the
+    page's by default: for_display() with the viewer's state; the API drops the
+    prefetches of body links it does not send).
     """
+    if posts is None:
+        posts = Post.objects.for_display().with_viewer_state(viewer)
     root_id = post.conversation or post.pk
-    rows = list(
-        Post.objects.in_conversation(root_id)
-        .for_display()
-        .with_viewer_state(viewer)
-        .order_by(Abs(F("pk") - post.pk))[:MAX_THREAD_POSTS]
-    )
-    rows.sort(key=lambda row: (row.created_at, row.pk))  # reply order: oldest first
+    rows = list(posts.in_conversation(root_id).order_by(Abs(F("pk") - post.pk))[:MAX_THREAD_POSTS])
+    return thread_of(post, rows, capped=len(rows) == MAX_THREAD_POSTS)
+
+
+def thread_of(post: Post, rows: list[Post], *, capped: bool = False) -> Thread:
+    """Build the thread of `post` from `rows`, the posts of its conversation that were read.
+
+    The tree is built here in Python; `post` need not be among `rows` (it is shown as
+    given then). A deleted parent shows as a None placeholder among the ancestors;
+    `earlier` is set instead when `capped` (the read stopped at its limit) cut older
+    ancestors.
+    """
+    rows = sorted(rows, key=lambda row: (row.created_at, row.pk))  # reply order: oldest first
     by_id = {row.pk: row for row in rows}
     shown = by_id.get(post.pk, post)
     ancestors, earlier = _ancestors(shown, by_id, capped=len(rows) == MAX_THREAD_POSTS)

@@ -92,6 +92,19 @@ class Timeline:
         rows = list(merged[offset : offset + limit])
         return rows if newest_first else rows[::-1]
 
+    def count(self, *, cap: int | None = None) -> int:
+        """Return how many entries the timeline holds, counting no further than `cap` (one query).
+
+        Exact for timelines whose sources hold a post once (home, explore, tags): a
+        profile counts a post and its author's own boost of it twice, as it shows them.
+        """
+        sources = [source.order_by() for source in self.sources]
+        if cap is not None and self._cut_sources(sources[0]):
+            sources = [source[:cap] for source in sources]
+        merged = sources[0] if len(sources) == 1 else sources[0].union(*sources[1:], all=True)
+        total = merged.count()
+        return total if cap is None else min(total, cap)
+
     def _cut_sources(self, source) -> bool:
         """Whether each source is cut to the page in SQL before the merge.
 
@@ -101,12 +114,16 @@ class Timeline:
         return len(self.sources) == 1 or connections[source.db].features.supports_slicing_ordering_in_compound
 
 
-def load_posts(entries, viewer) -> list[Post]:
+def load_posts(entries, viewer, *, posts=None) -> list[Post]:
     """Return the posts of `entries`, in their order, ready for posts/_post.html (3 queries).
 
     Each carries `boosted_by` (a username, or "") and the viewer's liked/boosted/bookmarked.
+    `posts` is the QuerySet to load them from, shaped for the reader (the pages' by
+    default; the API drops the prefetches of body links it does not send: 1 query).
     """
-    found = Post.objects.for_display().with_viewer_state(viewer).in_bulk([entry["entry_post"] for entry in entries])
+    if posts is None:
+        posts = Post.objects.for_display().with_viewer_state(viewer)
+    found = posts.in_bulk([entry["entry_post"] for entry in entries])
     posts = []
     for entry in entries:
         post = found.get(entry["entry_post"])

@@ -199,7 +199,9 @@ class ReplyView(LoginRequiredMixin, FormView):
                 author=self.request.user, body=form.cleaned_data["body"], in_reply_to=self.parent
             )
         except ValidationError as error:  # ReplyRefused included: the parent went away meanwhile
-            form.add_error("body", error.message_dict.get("body", error.messages))
+            # ReplyRefused carries a bare message, full_clean() a dict of fields.
+            found = error.message_dict.get("body", error.messages) if hasattr(error, "error_dict") else error.messages
+            form.add_error("body", found)
             return self.form_invalid(form)
         messages.success(self.request, _("Your reply is now live!"))
         return redirect(reverse("posts:post", args=[reply.pk]) + f"#post-{reply.pk}")

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import FollowFactory, UserFactory, bearer
 from microblog.api import CappedCountPagination
+from posts import services
 from posts.models import Post
 from posts.tests.factories import PostFactory
 
@@ -73,6 +74,49 @@ def test_the_feed_has_own_and_followed_posts_only(client):
 
     assert [item["id"] for item in data["items"]] == [theirs.pk, mine.pk]
     assert data["_links"]["self"] == "/api/feed?page=1&per_page=10"
+
+
+def test_the_feed_carries_boosts_as_the_home_page_does(client):
+    me, friend, stranger = UserFactory.create_batch(3)
+    FollowFactory(follower=me, followed=friend)
+    boosted, own = PostFactory(author=stranger), PostFactory(author=friend)
+    services.boost_post(user=friend, post=boosted)
+
+    data = client.get("/api/feed", headers=bearer(me)).json()
+
+    assert [(item["id"], item["boosted_by"]) for item in data["items"]] == [
+        (boosted.pk, friend.username),
+        (own.pk, None),
+    ]
+    assert data["_meta"]["total_items"] == 2
+
+
+def test_an_unboosted_post_leaves_the_feed_or_goes_back_to_its_own_time(client):
+    me, friend, stranger = UserFactory.create_batch(3)
+    FollowFactory(follower=me, followed=friend)
+    followed_post, strangers_post = PostFactory(author=friend), PostFactory(author=stranger)
+    later = PostFactory(author=friend)
+    for post in (followed_post, strangers_post):
+        services.boost_post(user=friend, post=post)
+        services.unboost_post(user=friend, post=post)
+
+    data = client.get("/api/feed", headers=bearer(me)).json()
+
+    assert [(item["id"], item["boosted_by"]) for item in data["items"]] == [(later.pk, None), (followed_post.pk, None)]
+
+
+def test_the_feed_pages_by_offset_through_posts_and_boosts(client):
+    me, friend = UserFactory.create_batch(2)
+    FollowFactory(follower=me, followed=friend)
+    posts = PostFactory.create_batch(3, author=friend)
+    services.boost_post(user=friend, post=PostFactory())
+
+    first = client.get("/api/feed?per_page=2", headers=bearer(me)).json()
+    second = client.get(first["_links"]["next"], headers=bearer(me)).json()
+
+    assert [item["id"] for item in first["items"] + second["items"]][1:] == [post.pk for post in reversed(posts)]
+    assert first["_meta"]["total_items"] == 4
+    assert second["_links"]["next"] is None
 
 
 def test_a_users_posts_are_listed_with_an_exact_count(client):

@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from accounts.services import follow_user
 from accounts.tests.factories import UserFactory, bearer
 from posts import services
-from posts.models import Bookmark, Like, Post, conversation_of
+from posts.models import Bookmark, Like, Post
 from posts.tests.factories import BookmarkFactory, BoostFactory, LikeFactory, PostFactory
+from posts.threads import thread_of
 
 pytestmark = pytest.mark.django_db
 
@@ -155,10 +156,11 @@ def test_malformed_or_deeply_nested_json_is_a_400(client, raw):
 
 
 def _row(pk, parent=None, minute=0):
-    return SimpleNamespace(pk=pk, in_reply_to_id=parent, created_at=datetime(2026, 1, 1) + timedelta(minutes=minute))
+    created_at = datetime(2026, 1, 1) + timedelta(minutes=minute)
+    return SimpleNamespace(pk=pk, in_reply_to_id=parent, is_reply=parent is not None, created_at=created_at)
 
 
-def test_conversation_of_walks_up_to_a_missing_parent_and_down_depth_first_oldest_first():
+def test_the_thread_walks_up_to_a_missing_parent_and_down_depth_first_oldest_first():
     post = _row(3, parent=2, minute=2)
     rows = [
         _row(2, parent=99, minute=1),  # its parent (99) is not among the rows: deleted or hidden
@@ -169,10 +171,10 @@ def test_conversation_of_walks_up_to_a_missing_parent_and_down_depth_first_oldes
         _row(7, parent=2, minute=7),  # a sibling of the post: in neither list
     ]
 
-    ancestors, descendants = conversation_of(post, rows)
+    thread = thread_of(post, rows)
 
-    assert [row.pk for row in ancestors] == [2]
-    assert [row.pk for row in descendants] == [4, 6, 5]
+    assert [row.pk if row else None for row in thread.ancestors] == [None, 2]  # None: where 99 was
+    assert [row.pk for row in thread.descendants()] == [4, 6, 5]
 
 
 def test_context_lists_ancestors_oldest_first_and_descendants_in_thread_order(client):
@@ -497,7 +499,8 @@ def _count_queries(client, path, headers) -> int:
         # token, capped count, the page with the actors, the page's posts
         ("/api/notifications", 4),
         ("/api/posts", 3),
-        ("/api/feed", 3),
+        # token, capped count, the home timeline's entries (posts and boosts), their posts
+        ("/api/feed", 4),
         # token, the author, count, page
         ("/api/users/{friend}/posts", 4),
     ],

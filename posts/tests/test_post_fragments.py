@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
-from posts.models import Post
-from posts.tests.factories import PostFactory
+from accounts.tests.factories import FollowFactory, UserFactory
+from posts.models import Mention, Post, Tagging
+from posts.tests.factories import BoostFactory, MentionFactory, PostFactory, TagFactory, TaggingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +62,52 @@ def view_as_the_author(post, client):
     client.force_login(post.author)
 
 
+def mention_ann(post, viewer):
+    ann = UserFactory(username="ann")
+    Post.objects.filter(pk=post.pk).update(body="first words @ann")
+    MentionFactory(post=post, user=ann)
+
+
+def rename_the_mentioned(post, client):
+    User.objects.filter(username="ann").update(username="Ann")  # the link now reads and leads to @Ann
+
+
+def unlink_the_mention(post, client):
+    Mention.objects.filter(post=post).delete()  # @ann is plain text now
+
+
+def tag_django(post, viewer):
+    Post.objects.filter(pk=post.pk).update(body="first words #django")
+    TaggingFactory(post=post, tag=TagFactory(name="django"), created_at=post.created_at)
+
+
+def unlink_the_tag(post, client):
+    Tagging.objects.filter(post=post).delete()  # #django is plain text now
+
+
+def reply_to_bob(post, viewer):
+    parent = PostFactory(author=UserFactory(username="bob"), created_at=post.created_at - datetime.timedelta(minutes=1))
+    Post.objects.filter(pk=post.pk).update(in_reply_to=parent, conversation=parent.pk)
+
+
+def rename_the_parents_author(post, client):
+    User.objects.filter(username="bob").update(username="robert")
+
+
+def delete_the_parent(post, client):
+    Post.objects.get(pk=Post.objects.get(pk=post.pk).in_reply_to_id).delete()
+
+
+def boosted_by_carol(post, viewer):
+    carol = UserFactory(username="carol")
+    FollowFactory(follower=viewer, followed=carol)
+    BoostFactory(user=carol, post=post)
+
+
+def rename_the_booster(post, client):
+    User.objects.filter(username="carol").update(username="caroline")
+
+
 # One entry per input the fragment shows: a change that needs settings or another request
 # header is made by `settings` or `headers` on the second request.
 INPUTS = {
@@ -75,6 +121,14 @@ INPUTS = {
     "translator setting": {"settings": {"TRANSLATOR": "libretranslate", "TRANSLATOR_URL": "http://127.0.0.1:9"}},
     "viewer (own post: Delete)": {"change": view_as_the_author},
     "time passing": {"travel": datetime.timedelta(minutes=2)},
+    # What the body's links and the lines above it show: set up by `setup` before the
+    # first request; `page` is where the post shows that way (explore by default).
+    "mentioned username": {"setup": mention_ann, "change": rename_the_mentioned},
+    "mention links": {"setup": mention_ann, "change": unlink_the_mention},
+    "tag links": {"setup": tag_django, "change": unlink_the_tag},
+    "parent's author (replying to @x)": {"setup": reply_to_bob, "change": rename_the_parents_author},
+    "parent deleted (replying to a deleted post)": {"setup": reply_to_bob, "change": delete_the_parent},
+    "booster (x boosted)": {"setup": boosted_by_carol, "change": rename_the_booster, "page": "posts:home"},
 }
 TRANSLATOR_ON = {"TRANSLATOR": "libretranslate", "TRANSLATOR_URL": "http://127.0.0.1:9"}
 
@@ -82,20 +136,28 @@ TRANSLATOR_ON = {"TRANSLATOR": "libretranslate", "TRANSLATOR_URL": "http://127.0
 @pytest.mark.parametrize("name", INPUTS)
 def test_changing_an_input_changes_the_post_html(client, name):
     given = INPUTS[name]
+    url = reverse(given.get("page", "posts:explore"))
+
+    def page(client, **headers):
+        return client.get(url, headers=headers).text
+
     start = timezone.now() - datetime.timedelta(minutes=10)
     base_settings = TRANSLATOR_ON if given.get("translator") else {}
     with time_machine.travel(start, tick=False), override_settings(**base_settings):
         post = PostFactory(body="first words", language="fr", created_at=start - datetime.timedelta(minutes=5))
-        client.force_login(UserFactory())
-        before = article(explore(client, **{"accept-language": "en"}), post)
+        viewer = UserFactory()
+        client.force_login(viewer)
+        if "setup" in given:
+            given["setup"](post, viewer)
+        before = article(page(client, **{"accept-language": "en"}), post)
     headers = {"accept-language": "en", **given.get("headers", {})}
     when = start + given.get("travel", datetime.timedelta())
     with time_machine.travel(when, tick=False), override_settings(**base_settings, **given.get("settings", {})):
         if "change" in given:
             given["change"](post, client)
-        served = article(explore(client, **headers), post)
+        served = article(page(client, **headers), post)
         cache.clear()
-        fresh = article(explore(client, **headers), post)
+        fresh = article(page(client, **headers), post)
 
     assert served != before, f"changing the {name} left the post's HTML as it was"
     assert served == fresh, f"after changing the {name} the page served the HTML cached before"

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.services import follow_user
 from accounts.tests.factories import UserFactory
 from posts import services
 from posts.models import Post
@@ -130,3 +131,158 @@ def test_the_thread_page_costs_a_fixed_number_of_queries(client, django_assert_m
     # session and user, the post, the conversation and its 2 prefetches, the page chrome
     with django_assert_max_num_queries(10):
         client.get(reverse("posts:post", args=[root.pk]))
+
+
+# --- the reply form's refusals ----------------------------------------------------------
+
+
+def test_a_reply_to_a_post_deleted_meanwhile_is_a_form_error_with_the_text_kept(client, monkeypatch):
+    parent = services.publish_post(author=UserFactory(), body="hello")
+    client.force_login(UserFactory())
+    assert client.get(reverse("posts:reply", args=[parent.pk])).status_code == 200
+    publish = services.publish_post
+
+    def deleted_meanwhile(**kwargs):
+        Post.objects.filter(pk=kwargs["in_reply_to"].pk).delete()  # after the view read it
+        return publish(**kwargs)
+
+    monkeypatch.setattr(services, "publish_post", deleted_meanwhile)
+
+    response = client.post(reverse("posts:reply", args=[parent.pk]), {"body": "my kept words"})
+
+    assert response.status_code == 200
+    assert "The post you replied to has been deleted." in response.text
+    assert "my kept words" in response.text
+    assert not Post.objects.filter(body="my kept words").exists()
+
+
+def test_replying_to_a_deactivated_authors_post_is_404(client):
+    author = UserFactory()
+    post = services.publish_post(author=author, body="hello")
+    author.is_active = False
+    author.save()
+    client.force_login(UserFactory())
+
+    assert client.get(reverse("posts:reply", args=[post.pk])).status_code == 404
+    assert client.post(reverse("posts:reply", args=[post.pk]), {"body": "hi"}).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/post/{id}/", "/post/{id}/reply/"])
+@pytest.mark.parametrize("post_id", [2**70, 2**63, -1])
+def test_huge_and_negative_ids_are_404(client, path, post_id):
+    client.force_login(UserFactory())
+
+    assert client.get(path.format(id=post_id)).status_code == 404
+    assert client.post(path.format(id=post_id), {"body": "hi"}).status_code in (404, 405)
+
+
+# --- boosts on the home page and profiles ------------------------------------------------
+
+
+def boosted_line(username):
+    return f'<a href="{reverse("posts:profile", args=[username])}" class="link-secondary">@{username}</a> boosted'
+
+
+def article_order(page, *posts):
+    """Return `posts` in the order their <article>s come in `page` (absent ones left out)."""
+    found = [(page.find(f'id="post-{post.pk}"'), post) for post in posts]
+    return [post for at, post in sorted(found, key=lambda pair: pair[0]) if at >= 0]
+
+
+def test_home_shows_who_boosted_above_the_post(client):
+    me, friend = UserFactory(), UserFactory(username="friend")
+    follow_user(follower=me, followed=friend)
+    post = services.publish_post(author=UserFactory(), body="a strangers words")
+    services.boost_post(user=friend, post=post)
+    client.force_login(me)
+
+    page = client.get(reverse("posts:home")).text
+
+    article = page[page.index(f'id="post-{post.pk}"') :]
+    assert boosted_line("friend") in page
+    assert page.index(boosted_line("friend")) < page.index("a strangers words")
+    assert "a strangers words" in article
+
+
+def test_unboosting_a_strangers_post_takes_it_off_home(client):
+    me, friend = UserFactory(), UserFactory(username="friend")
+    follow_user(follower=me, followed=friend)
+    post = services.publish_post(author=UserFactory(), body="a strangers words")
+    services.boost_post(user=friend, post=post)
+    services.unboost_post(user=friend, post=post)
+    client.force_login(me)
+
+    page = client.get(reverse("posts:home")).text
+
+    assert f'id="post-{post.pk}"' not in page
+    assert "boosted</div>" not in page
+
+
+def test_unboosting_a_followed_authors_post_puts_it_back_at_its_own_time(client):
+    me, friend, author = UserFactory(), UserFactory(username="friend"), UserFactory()
+    follow_user(follower=me, followed=friend)
+    follow_user(follower=me, followed=author)
+    older = services.publish_post(author=author, body="older words")
+    newer = services.publish_post(author=author, body="newer words")
+    services.boost_post(user=friend, post=older)
+    client.force_login(me)
+
+    boosted = client.get(reverse("posts:home")).text
+    services.unboost_post(user=friend, post=older)
+    unboosted = client.get(reverse("posts:home")).text
+
+    assert article_order(boosted, older, newer) == [older, newer]  # the boost put it on top
+    assert boosted_line("friend") in boosted
+    assert article_order(unboosted, older, newer) == [newer, older]
+    assert boosted_line("friend") not in unboosted
+    assert unboosted.count('id="post-') == 2  # once each
+
+
+def test_a_profile_shows_the_persons_boosts(client):
+    ana = UserFactory(username="ana")
+    post = services.publish_post(author=UserFactory(), body="someone elses words")
+    services.boost_post(user=ana, post=post)
+    client.force_login(UserFactory())
+
+    page = client.get(reverse("posts:profile", args=["ana"])).text
+
+    assert f'id="post-{post.pk}"' in page
+    assert boosted_line("ana") in page
+
+
+# --- replies in lists and the reply tree -------------------------------------------------
+
+
+def test_a_reply_says_whom_it_answers_and_then_that_the_parent_was_deleted(client):
+    parent = services.publish_post(author=UserFactory(username="bob"), body="hello")
+    answer = reply(parent)
+    client.force_login(UserFactory())
+    replying = f'replying to <a href="{reverse("posts:post", args=[parent.pk])}">@bob</a>'
+
+    before = client.get(reverse("posts:explore")).text
+    services.delete_post(post=parent)
+    after = client.get(reverse("posts:explore")).text
+
+    assert replying in before
+    assert f'id="post-{answer.pk}"' in after
+    assert replying not in after
+    assert "replying to a deleted post" in after
+
+
+def test_the_reply_tree_nests_at_most_three_levels(client):
+    post = services.publish_post(author=UserFactory(), body="first")
+    parent, chain = post, []
+    for _level in range(6):
+        parent = reply(parent)
+        chain.append(parent)
+    client.force_login(UserFactory())
+
+    page = client.get(reverse("posts:post", args=[post.pk])).text
+
+    assert page.count('class="thread-reply" data-depth="1"') == 1
+    assert page.count('class="thread-reply" data-depth="2"') == 1
+    assert page.count('class="thread-reply" data-depth="3"') == 4  # the third level and all below it, flat
+    assert 'data-depth="4"' not in page
+    assert page.count('<ul class="thread-replies') == 3
+    for deeper in chain:
+        assert f'id="post-{deeper.pk}"' in page
