@@ -98,6 +98,11 @@ def _add(model, *, user: User, post: Post):
 
 
 def _remove(model, *, user: User, post: Post) -> bool:
+    # The post's row first, as the insert of a like or a boost takes it (its counter
+    # trigger) before the notification moves the author's badge: Django deletes the
+    # notification before the like, and the opposite order deadlocked with a like of the
+    # same post at the same moment.
+    list(Post.objects.select_for_update().filter(pk=post.pk).values_list("pk"))
     deleted, _rows = model.objects.filter(user=user, post=post).delete()
     return bool(deleted)
 

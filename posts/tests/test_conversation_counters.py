@@ -245,6 +245,38 @@ def test_concurrent_likes_and_boosts_count_right_without_deadlock_or_integrity_e
     assert_counts_are_real()
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_likes_and_unlikes_of_one_post_at_once_never_deadlock():
+    """A like locks the post's counts, then its author's badge; an unlike must take them in that order too.
+
+    Django deletes the notification before the like, so an unlike moved the author's badge
+    first: a like and an unlike of one post at the same moment deadlocked (found by the
+    benchmark's like/unlike case).
+    """
+    author = UserFactory()
+    post = PostFactory(author=author)
+    likers, unlikers = UserFactory.create_batch(6), UserFactory.create_batch(6)
+    for person in unlikers:
+        services.like_post(user=person, post=post)
+
+    def react(job):
+        person, action = job
+        for _round in range(5):
+            action(user=person, post=post)
+            opposite = services.unlike_post if action is services.like_post else services.like_post
+            opposite(user=person, post=post)
+            action(user=person, post=post)
+
+    jobs = [(person, services.like_post) for person in likers] + [(person, services.unlike_post) for person in unlikers]
+    failures = run_at_once(react, jobs)
+
+    assert failures == []
+    assert Post.objects.get(pk=post.pk).like_count == len(likers)
+    assert User.objects.get(pk=author.pk).unread_activity_count == len(likers)
+    assert_counts_are_real()
+
+
 # counter_migration with a new column -------------------------------------------------------------
 
 
