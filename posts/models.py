@@ -59,13 +59,18 @@ class PostQuerySet(models.QuerySet):
             bookmarked=Exists(Bookmark.objects.filter(post=OuterRef("pk"), user=viewer)),
         )
 
+    def in_feed_of(self, user):
+        """Return the posts of `user` and of everyone they follow, unordered and unjoined."""
+        followed = Follow.objects.filter(follower=user).values("followed_id")
+        return self.filter(Q(author__in=followed) | Q(author=user))
+
     def feed_for(self, user):
         """Return the user's own posts and the posts of everyone they follow, newest first.
 
-        Posts only: the home page's feed, with boosts, is posts.timelines.home().
+        Posts only: the home page's feed adds the boosts (posts.timelines.home(), built on
+        in_feed_of too).
         """
-        followed = Follow.objects.filter(follower=user).values("followed_id")
-        return self.filter(Q(author__in=followed) | Q(author=user)).for_display()
+        return self.in_feed_of(user).for_display()
 
     def by_author(self, user):
         """Return `user`'s posts, newest first (none while `user` is deactivated).

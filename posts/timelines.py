@@ -150,7 +150,6 @@ def home(user) -> Timeline:
     followed, or takes it away.
     """
     followed = Follow.objects.filter(follower=user).values("followed_id")
-    authors = Q(author__in=followed) | Q(author=user)
     # Only boosts that are shown (boost_entries hides a deactivated booster's) may take a
     # post's place or hide an older boost of it: otherwise the post would vanish.
     boosters = (Q(user__in=followed) | Q(user=user)) & Q(user__is_active=True)
@@ -165,7 +164,7 @@ def home(user) -> Timeline:
         Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
     )
     return Timeline(
-        post_entries(Post.objects.visible().filter(authors).exclude(Exists(boosted))),
+        post_entries(Post.objects.visible().in_feed_of(user).exclude(Exists(boosted))),
         boost_entries(Boost.objects.filter(user__in=booster_ids).exclude(Exists(newer_boost))),
     )
 
@@ -185,18 +184,17 @@ def explore() -> Timeline:
 
 def tagged(tag) -> Timeline:
     """The posts carrying `tag`, newest first (one range of the tagging index)."""
-    taggings = Tagging.objects.filter(tag=tag, post__author__is_active=True)
-    return Timeline(
-        taggings.values(entry_post=F("post_id"), entry_at=F("created_at"), entry_by=Value("", output_field=CharField()))
-    )
+    return Timeline(_marked_entries(Tagging.objects.filter(tag=tag, post__author__is_active=True)))
 
 
 def bookmarks(user) -> Timeline:
     """`user`'s bookmarks, newest bookmark first."""
-    marks = Bookmark.objects.filter(user=user, post__author__is_active=True)
-    return Timeline(
-        marks.values(entry_post=F("post_id"), entry_at=F("created_at"), entry_by=Value("", output_field=CharField()))
-    )
+    return Timeline(_marked_entries(Bookmark.objects.filter(user=user, post__author__is_active=True)))
+
+
+def _marked_entries(rows):
+    """Return rows that mark a post (a tagging, a bookmark) as entries at the mark's time."""
+    return rows.values(entry_post=F("post_id"), entry_at=F("created_at"), entry_by=Value("", output_field=CharField()))
 
 
 # ---------------------------------------------------------------------------
