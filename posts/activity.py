@@ -81,8 +81,7 @@ def attach_posts(groups: list[ActivityGroup], viewer) -> None:
     """Give each entry the post it concerns, as posts/_post.html shows it, all in one query.
 
     The posts come with their authors, counters and the viewer's own state (liked,
-    boosted, bookmarked) annotated, plus the two prefetches of for_display(): a fixed
-    number of queries whatever the page holds.
+    boosted, bookmarked) annotated: a fixed number of queries whatever the page holds.
     """
     ids = {group.rows[0].post_id for group in groups if group.rows[0].post_id}
     if not ids:

@@ -50,11 +50,10 @@ def for_caller(posts, request):
     """Return `posts` as the API shows them: joined, visible, and marked with the caller's state.
 
     One query a page whatever its size: liked, boosted and bookmarked are annotations
-    (with_viewer_state). for_display()'s prefetches (the rows of the body's mention and
-    tag links) are dropped: the API sends the body as text, so they would be two queries
-    a page that nothing reads.
+    (with_viewer_state). The API sends the body as text, so the rows of its mention
+    links (posts.rendering.load_mentions) are not read.
     """
-    return posts.for_display().with_viewer_state(request.user).prefetch_related(None)
+    return posts.for_display().with_viewer_state(request.user)
 
 
 class AuthorSerializer(serializers.ModelSerializer):
@@ -227,7 +226,7 @@ class TimelinePagination(CappedCountPagination):
         if offset > MAX_OFFSET:
             return [], False
         entries = timeline.entries(limit=self.per_page + 1, offset=offset)
-        posts = load_posts(entries[: self.per_page], self.request.user, posts=for_caller(Post.objects, self.request))
+        posts = load_posts(entries[: self.per_page], self.request.user)
         return posts, len(entries) > self.per_page
 
 
@@ -315,7 +314,7 @@ class PostContextView(MethodBeforeAuthenticationMixin, APIView):
         """Answer the conversation around post `id`."""
         found = get_object_or_404(Post.objects.visible().only("conversation"), pk=id)
         # The thread page's reading of the conversation, flattened: one module walks it.
-        thread = read_thread(found, request.user, posts=for_caller(Post.objects, request))
+        thread = read_thread(found, request.user)
         if thread.post is found:  # not among the rows read: deleted between the two queries
             raise Http404
         ancestors = [ancestor for ancestor in thread.ancestors if ancestor is not None]

@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString
 
 from posts.entities import TAG, tag_key
 from posts.models import Post, PostQuerySet, Tagging
+from posts.rendering import load_mentions
 from posts.search_index import PG_COLUMN, PG_CONFIG, SQLITE_TABLE
 from posts.templatetags.posts_extras import linkify, render_body
 
@@ -262,6 +263,7 @@ def highlight(text: str, query: str | ParsedQuery, *, post: Post | None = None) 
 def with_highlights(posts, query: str):
     """Set `highlighted_body` on each post (as posts/_post.html expects) and return them."""
     parsed = parse_query(query)
+    load_mentions(posts)  # whom render_body links to, for the whole page in one query
     for post in posts:
         post.highlighted_body = highlight(post.body, parsed, post=post)
     return posts

@@ -48,18 +48,15 @@ class Thread:
         return flat
 
 
-def read_thread(post: Post, viewer, *, posts=None) -> Thread:
-    """Return the thread of `post` as `viewer` sees it, from one query of its conversation (plus 2 prefetches).
+def read_thread(post: Post, viewer) -> Thread:
+    """Return the thread of `post` as `viewer` sees it, from one query of its conversation.
 
     The conversation's posts are read in one indexed query (Post.conversation), capped
     at MAX_THREAD_POSTS rows: those nearest to the post by id, which are its newest
     ancestors (a parent always has a smaller id than its replies) and its oldest
-    replies. `posts` is the QuerySet to read them from, shaped for the reader (the
-    page's by default: for_display() with the viewer's state; the API drops the
-    prefetches of body links it does not send).
+    replies, with what posts/_post.html and the API show and the viewer's own state.
     """
-    if posts is None:
-        posts = Post.objects.for_display().with_viewer_state(viewer)
+    posts = Post.objects.for_display().with_viewer_state(viewer)
     root_id = post.conversation or post.pk
     rows = list(posts.in_conversation(root_id).order_by(Abs(F("pk") - post.pk))[:MAX_THREAD_POSTS])
     return thread_of(post, rows, capped=len(rows) == MAX_THREAD_POSTS)

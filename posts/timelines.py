@@ -13,7 +13,8 @@ bookmarks (docs/architecture.md, "Timelines"):
 3. The page's posts are then loaded by id with what posts/_post.html shows and the
    viewer's own state: the same queries whatever the source.
 
-A page therefore costs four queries: the entries, the posts, their mentions, their tags.
+A page therefore costs three queries: the entries, the posts, and the rows of their
+mention links (posts/rendering.py, which the API does without).
 """
 
 import copy
@@ -114,16 +115,12 @@ class Timeline:
         return len(self.sources) == 1 or connections[source.db].features.supports_slicing_ordering_in_compound
 
 
-def load_posts(entries, viewer, *, posts=None) -> list[Post]:
-    """Return the posts of `entries`, in their order, ready for posts/_post.html (3 queries).
+def load_posts(entries, viewer) -> list[Post]:
+    """Return the posts of `entries`, in their order, ready for posts/_post.html and the API (1 query).
 
     Each carries `boosted_by` (a username, or "") and the viewer's liked/boosted/bookmarked.
-    `posts` is the QuerySet to load them from, shaped for the reader (the pages' by
-    default; the API drops the prefetches of body links it does not send: 1 query).
     """
-    if posts is None:
-        posts = Post.objects.for_display().with_viewer_state(viewer)
-    found = posts.in_bulk([entry["entry_post"] for entry in entries])
+    found = Post.objects.for_display().with_viewer_state(viewer).in_bulk([entry["entry_post"] for entry in entries])
     posts = []
     for entry in entries:
         post = found.get(entry["entry_post"])

@@ -28,6 +28,7 @@ from posts.activity import attach_posts, group_activities
 from posts.entities import segments, tag_key
 from posts.forms import MessageForm, PostForm, SearchForm, TranslateForm
 from posts.models import Activity, ExportJob, Like, Message, Post, Tag, Tagging
+from posts.rendering import mention_names, render_posts
 from posts.search import search_posts, with_highlights
 from posts.threads import read_thread
 from posts.timelines import TimelineListMixin
@@ -171,6 +172,8 @@ class PostView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         post = get_object_or_404(Post.objects.visible().only("pk", "conversation"), pk=self.kwargs["pk"])
         thread = read_thread(post, self.request.user)
+        # The whole page's posts in one cache read; the tree's {% render_post %} then finds each one's HTML.
+        render_posts([*filter(None, thread.ancestors), thread.post, *thread.descendants()], self.request.user)
         form = kwargs.pop("form", None) or PostForm(initial={"body": reply_prefill(thread.post, self.request.user)})
         return {**super().get_context_data(**kwargs), "thread": thread, "post": thread.post, "form": form}
 
@@ -209,7 +212,7 @@ class ReplyView(LoginRequiredMixin, FormView):
 
 def reply_prefill(post: Post, viewer) -> str:
     """Return the start of a reply to `post`: "@author " and the others it mentions, never the viewer."""
-    names = [post.author.username, *(mention.user.username for mention in post.mentions.all())]
+    names = [post.author.username, *mention_names(post).values()]
     seen, handles = {viewer.username.lower()}, []
     for name in names:
         if name.lower() not in seen:
@@ -356,6 +359,7 @@ class ActivityView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
         context = super().get_context_data(**kwargs)
         groups = group_activities(context["activities"], last_read=self.last_read)
         attach_posts(groups, self.request.user)
+        render_posts([group.post for group in groups if group.post], self.request.user)
         return {**context, "groups": groups, "last_read": self.last_read}
 
 

@@ -1,5 +1,5 @@
-"""Template helpers for showing posts: safe links, <time> elements, language codes and the
-cache key of a post's shared HTML."""
+"""Template helpers for showing posts: the cached post HTML, safe links, <time> elements and
+language codes."""
 
 from django import template
 from django.conf import settings
@@ -11,7 +11,9 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from posts.entities import segments, tag_key
+from posts import rendering
+from posts.entities import segments
+from posts.rendering import mention_names
 
 register = template.Library()
 
@@ -32,15 +34,15 @@ def linkify(text, *, render=escape):
 
 @register.filter(is_safe=True)
 def render_body(post, render=escape):
-    """Render `post.body` as safe HTML: URLs, and the mentions and tags that the post's rows hold, as links.
+    """Render `post.body` as safe HTML: URLs, tags, and the mentions that the post's rows hold, as links.
 
     The body is read by posts/entities.segments() only, as at publish time. A mention
-    links to the profile only when the post's prefetched `mentions` name that user (so
-    "@nobody" stays text), a tag only when its prefetched `tags` hold it; the link text
-    is as written. `render` turns the plain text into safe HTML; it must escape it.
+    links to the profile only when the post's Mention rows name that user (so "@nobody"
+    stays text; posts.rendering.load_mentions reads them for a whole list); every tag
+    links to its page. The link text is as written. `render` turns the plain text into
+    safe HTML; it must escape it.
     """
     mentioned = mention_names(post)
-    tagged = set(tag_names(post))
     parts = []
     for part in segments(post.body):
         if part.kind == "url":
@@ -48,22 +50,12 @@ def render_body(post, render=escape):
         elif part.kind == "mention" and part.name.lower() in mentioned:
             url = reverse("posts:profile", args=[mentioned[part.name.lower()]])
             parts.append(format_html('<a href="{}" class="mention">{}</a>', url, part.text))
-        elif part.kind == "tag" and tag_key(part.name) in tagged:
+        elif part.kind == "tag":
             url = reverse("posts:tag", args=[part.name])
             parts.append(format_html('<a href="{}" class="hashtag">{}</a>', url, part.text))
         else:
             parts.append(render(part.text))
     return mark_safe("".join(str(part) for part in parts))  # safe: every part is escaped
-
-
-def mention_names(post) -> dict[str, str]:
-    """Return the users that `post` mentions, lowercased username -> username (from the prefetch)."""
-    return {mention.user.username.lower(): mention.user.username for mention in post.mentions.all()}
-
-
-def tag_names(post) -> list[str]:
-    """Return the keys of the tags that `post` carries (from the prefetch), sorted."""
-    return sorted(tag_key(tag.name) for tag in post.tags.all())
 
 
 @register.simple_tag
@@ -95,49 +87,18 @@ def base_language(code):
     return str(code or "").replace("_", "-").split("-")[0].lower()
 
 
-def _age_bucket(value, now) -> int:
-    """Return a number that changes exactly as often as naturaltime(value) may."""
-    seconds = int((now - value).total_seconds())
-    if seconds < 60:
-        return seconds
-    # Minutes within the first day ("5 minutes ago"), hours after ("2 days, 3 hours ago").
-    return 100_000 + seconds // 60 if seconds < 86_400 else 10_000_000 + seconds // 3600
+@register.simple_tag(takes_context=True)
+def render_posts(context, posts):
+    """Render `posts` as the signed-in viewer sees them (posts/rendering.py: cached, one read a page)."""
+    return mark_safe("".join(rendering.render_posts(posts, context["user"])))  # safe: rendered HTML
 
 
 @register.simple_tag(takes_context=True)
-def post_fragment_key(context, post) -> tuple:
-    """Return everything the cached part of posts/_post.html shows, as its cache key.
-
-    The fragment is shared by every viewer who would see the same HTML, so each input
-    that can change a byte of it is named here, and a change to any of them is a new key
-    (never a stale post). Per-viewer parts, such as the author's Delete form, stay outside.
-    """
-    author = post.author
-    return (
-        post.pk,
-        post.body,
-        post.language,
-        getattr(post, "highlighted_body", ""),  # search pages
-        post.created_at.isoformat(),
-        _age_bucket(post.created_at, timezone.now()),  # "5 minutes ago"
-        author.username,
-        author.email,  # with the username and the provider: the avatar
-        settings.AVATAR_PROVIDER,
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
-        bool(context.get("translator_enabled")),  # the Translate button
-        tuple(sorted(mention_names(post).values())),  # which @mentions are links, and to whom
-        tuple(tag_names(post)),  # which #tags are links
-        _parent_author(post),  # "replying to @x", or to a deleted post
-        getattr(post, "boosted_by", ""),  # "@x boosted"
-    )
-
-
-def _parent_author(post):
-    """Return what "replying to" shows: the parent's author, "-" for a deleted parent, "" for none."""
-    if post.in_reply_to_id is not None and post.in_reply_to is not None:
-        return post.in_reply_to.author.username
-    return "-" if post.is_reply else ""
+def render_post(context, post):
+    """Render one post, as render_posts does; a post already rendered for this page keeps its HTML."""
+    if getattr(post, "html", None) is not None:
+        return post.html
+    return rendering.render_posts([post], context["user"])[0]
 
 
 # The controls of posts/_post_actions.html: each is the URL `posts:<name>` with the post's

@@ -152,7 +152,7 @@ def test_posts_of_deactivated_authors_are_hidden():
 def test_results_have_their_author_joined(django_assert_num_queries):
     PostFactory.create_batch(3, body="a cafe")
 
-    with django_assert_num_queries(3):  # + the mentions and tags prefetches (for their links): intended
+    with django_assert_num_queries(1):
         assert [post.author.username for post in search_posts("cafe")]
 
 
@@ -284,7 +284,7 @@ class TestSearchView:
         client.get(self.url, {"q": "warm up"})  # the first request of a session updates last_seen
 
         # session, user, the results page (the navbar's unread count is on the user row)
-        with django_assert_max_num_queries(5):  # + the mentions and tags prefetches: intended
+        with django_assert_max_num_queries(4):  # + the rows of the mentions: intended
             response = client.get(self.url, {"q": "cafe"})
 
         assert len(response.context["posts"]) == min(matches, 25)

@@ -125,17 +125,19 @@
     update();
   }
 
+  // A button with data-confirm (a post's Delete) asks first; it submits the page's
+  // #actions-form, so the question is read from the button that sent it.
+  document.addEventListener("submit", function (event) {
+    var question = event.submitter && event.submitter.dataset.confirm;
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     refreshTimes();
     setInterval(refreshTimes, 60000);
     document.querySelectorAll("a.user-popup[data-popup-url]").forEach(setUpPopup);
     document.querySelectorAll("textarea[data-char-counter]").forEach(setUpCounter);
 
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-      form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
-      });
-    });
 
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       var fallback = select.form.querySelector("[data-autosubmit-fallback]");

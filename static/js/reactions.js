@@ -1,8 +1,9 @@
-// The Like, Boost and Bookmark buttons of posts/_post_actions.html: send the form with
-// fetch (Accept: application/json) and update the pressed state and the counts in place.
+// The Like, Boost and Bookmark buttons of posts/_post_actions.html: each submits the
+// page's #actions-form to its own formaction. Here that form is sent with fetch
+// (Accept: application/json) and the pressed state and the counts change in place.
 // The button changes at once; if the server refuses or cannot be reached, it goes back
 // and the post's status line (an aria-live region) says why. Without JavaScript the
-// forms post and redirect back as usual.
+// form posts and the page comes back as usual.
 (function () {
   "use strict";
 
@@ -21,17 +22,16 @@
   // The JSON field that holds each button's state.
   var stateOf = { like: "liked", boost: "boosted", bookmark: "bookmarked" };
 
-  function isPressed(form) {
-    return form.querySelector("button").getAttribute("aria-pressed") === "true";
+  function isPressed(button) {
+    return button.getAttribute("aria-pressed") === "true";
   }
 
   // Every copy of this post's button on the page (a profile may show a post twice).
-  function copiesOf(form) {
-    return document.querySelectorAll('form[data-url-on="' + form.dataset.urlOn + '"]');
+  function copiesOf(button) {
+    return document.querySelectorAll('button[data-url-on="' + button.dataset.urlOn + '"]');
   }
 
-  function showPressed(form, pressed) {
-    var button = form.querySelector("button");
+  function showPressed(button, pressed) {
     var icon = button.querySelector("i");
     button.setAttribute("aria-pressed", String(pressed));
     button.title = pressed ? button.dataset.titleOn : button.dataset.titleOff;
@@ -39,7 +39,7 @@
     button.classList.toggle("text-body-secondary", !pressed);
     icon.classList.remove(icon.dataset.iconOn, icon.dataset.iconOff);
     icon.classList.add(pressed ? icon.dataset.iconOn : icon.dataset.iconOff);
-    form.action = pressed ? form.dataset.urlOff : form.dataset.urlOn;
+    button.setAttribute("formaction", pressed ? button.dataset.urlOff : button.dataset.urlOn);
   }
 
   function showCount(actions, field, count) {
@@ -60,8 +60,8 @@
   }
 
   // Put the page in a state: pressed or not, with these counts, on every copy of the post.
-  function apply(form, pressed, counts) {
-    copiesOf(form).forEach(function (copy) {
+  function apply(button, pressed, counts) {
+    copiesOf(button).forEach(function (copy) {
       showPressed(copy, pressed);
       var actions = copy.closest(".post-actions");
       Object.keys(counts).forEach(function (field) { showCount(actions, field, counts[field]); });
@@ -74,24 +74,24 @@
     return gettext("Sorry, that did not work. Please try again.");
   }
 
-  function send(form) {
-    var kind = form.dataset.reaction;
-    var actions = form.closest(".post-actions");
-    var wasPressed = isPressed(form);
+  function send(form, button) {
+    var kind = button.dataset.reaction;
+    var actions = button.closest(".post-actions");
+    var wasPressed = isPressed(button);
     var before = {};
     if (countOf[kind]) { before[countOf[kind]] = readCount(actions, countOf[kind]); }
     var guess = {};
     Object.keys(before).forEach(function (field) {
       if (before[field] !== null) { guess[field] = Math.max(before[field] + (wasPressed ? -1 : 1), 0); }
     });
-    var url = form.action;
+    var url = button.formAction;
 
-    form.dataset.busy = "1";
+    button.dataset.busy = "1";
     showStatus(actions, "");
-    apply(form, !wasPressed, guess);
+    apply(button, !wasPressed, guess);
 
     function undo(message) {
-      apply(form, wasPressed, before);
+      apply(button, wasPressed, before);
       showStatus(actions, message);
     }
 
@@ -104,7 +104,7 @@
       .then(function (response) {
         return response.json().catch(function () { return null; }).then(function (data) {
           if (response.ok && data && typeof data[stateOf[kind]] === "boolean") {
-            apply(form, data[stateOf[kind]], { like_count: data.like_count, boost_count: data.boost_count });
+            apply(button, data[stateOf[kind]], { like_count: data.like_count, boost_count: data.boost_count });
           } else {
             undo(failureMessage(response, data));
           }
@@ -113,13 +113,13 @@
       .catch(function () {
         undo(gettext("Could not reach the server. Check your connection and try again."));
       })
-      .then(function () { delete form.dataset.busy; });
+      .then(function () { delete button.dataset.busy; });
   }
 
   document.addEventListener("submit", function (event) {
-    var form = event.target.closest("form[data-reaction]");
-    if (!form || !window.fetch) { return; }
+    var button = event.submitter;
+    if (!button || !button.dataset.reaction || !window.fetch) { return; }
     event.preventDefault();
-    if (!form.dataset.busy) { send(form); } // a double click sends one request
+    if (!button.dataset.busy) { send(event.target, button); } // a double click sends one request
   });
 })();

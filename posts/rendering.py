@@ -1,0 +1,139 @@
+"""The HTML of posts: each post rendered once per state and reused, a page's posts read at once.
+
+Rendering posts/_post.html is most of a page's CPU: 25 posts with their avatars, links,
+localized times and action bars (docs/performance.md, change 16). Every page that shows
+posts goes through render_posts():
+
+1. `post_key()` names every input that can change a byte of a post's HTML, the viewer's
+   own state included (liked, boosted, bookmarked, their own post, signed in), so a
+   change to any of them is a new key and no viewer is ever shown stale or someone
+   else's state;
+2. the page's posts are read from the cache with one `get_many()`;
+3. the missing ones are rendered with the plain template and stored for five minutes
+   (long enough to serve a busy page from memory, short enough that the cache stays
+   small).
+
+posts/_post.html holds nothing that belongs to one response: its buttons carry no CSRF
+token and no return path, but submit the page's one `#actions-form`
+(templates/base.html) to their own `formaction`. posts/tests/test_post_fragments.py
+changes each input in turn and fails if a page keeps the old HTML.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+from posts.models import Mention
+from posts.translation import get_translator
+
+POST_TEMPLATE = "posts/_post.html"
+POST_HTML_SECONDS = 300
+
+
+def render_posts(posts, viewer) -> list[SafeString]:
+    """Return the HTML of each of `posts` as `viewer` sees it, from the cache where it is there.
+
+    Each post also keeps its HTML as `post.html`, for templates that place posts one by
+    one (a thread's tree). Search results carry their highlights and are not stored.
+    """
+    load_mentions(posts)
+    page_wide = _page_wide_inputs()
+    keys = [None if getattr(post, "highlighted_body", "") else post_key(post, viewer, page_wide) for post in posts]
+    found = cache.get_many([key for key in keys if key is not None])
+    template, fresh = None, {}
+    for post, key in zip(posts, keys, strict=True):
+        html = found.get(key) if key is not None else None
+        if html is None:
+            template = template or get_template(POST_TEMPLATE)
+            html = template.render({"post": post, "user": viewer, "translator_enabled": page_wide[-1]})
+            if key is not None:
+                fresh[key] = html
+        post.html = mark_safe(html)  # safe: rendered by the template, which escapes
+    if fresh:
+        cache.set_many(fresh, POST_HTML_SECONDS)
+    return [post.html for post in posts]
+
+
+def _page_wide_inputs() -> tuple:
+    """What changes the HTML of every post alike: worked out once per list, not per post."""
+    return (
+        settings.AVATAR_PROVIDER,
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        get_translator() is not None,  # the Translate button
+    )
+
+
+def post_key(post, viewer, page_wide: tuple) -> str:
+    """Return the cache key of `post`'s HTML for `viewer`: a digest of everything the HTML shows."""
+    author = post.author
+    signed_in = viewer.is_authenticated
+    inputs = (
+        post.pk,
+        post.body,
+        post.language,
+        post.created_at.isoformat(),
+        _age_bucket(post.created_at, timezone.now()),  # "5 minutes ago"
+        author.username,
+        author.email,  # with the username and the provider: the avatar
+        tuple(sorted(mention_names(post).values())),  # which @mentions are links, and to whom
+        _parent_author(post),  # "replying to @x", or to a deleted post
+        getattr(post, "boosted_by", ""),  # "@x boosted"
+        post.reply_count,
+        post.like_count,
+        post.boost_count,
+        # The viewer's own state: the toggles' pressed state, the author's Delete button.
+        signed_in,
+        signed_in and bool(getattr(post, "liked", False)),
+        signed_in and bool(getattr(post, "boosted", False)),
+        signed_in and bool(getattr(post, "bookmarked", False)),
+        signed_in and post.author_id == viewer.pk,
+        page_wide,
+    )
+    return "post." + hashlib.md5(repr(inputs).encode(), usedforsecurity=False).hexdigest()
+
+
+def load_mentions(posts) -> None:
+    """Read whom the bodies of `posts` mention, from their Mention rows: one query, if any body has an "@".
+
+    A mention is a link only when its row names a user, so "@nobody" stays text (a #tag
+    needs no row: its page exists for any tag). Each post keeps them as
+    `linked_mentions`, lowercased username -> username; posts that have them already
+    are skipped. Plain rows rather than prefetch_related(): Django's prefetch builds a
+    related manager and a filtered queryset per post and relation, which was ~5 ms of a
+    page of 25 (docs/performance.md, change 16).
+    """
+    pending = {post.pk: post for post in posts if not hasattr(post, "linked_mentions")}
+    for post in pending.values():
+        post.linked_mentions = {}
+    mentioning = [pk for pk, post in pending.items() if "@" in post.body]
+    if not mentioning:
+        return
+    for post_id, name in Mention.objects.filter(post__in=mentioning).values_list("post_id", "user__username"):
+        pending[post_id].linked_mentions[name.lower()] = name
+
+
+def mention_names(post) -> dict[str, str]:
+    """Return the users that `post` mentions, lowercased username -> username."""
+    load_mentions([post])
+    return post.linked_mentions
+
+
+def _age_bucket(value, now) -> int:
+    """Return a number that changes exactly as often as naturaltime(value) may."""
+    seconds = int((now - value).total_seconds())
+    if seconds < 60:
+        return seconds
+    # Minutes within the first day ("5 minutes ago"), hours after ("2 days, 3 hours ago").
+    return 100_000 + seconds // 60 if seconds < 86_400 else 10_000_000 + seconds // 3600
+
+
+def _parent_author(post):
+    """Return what "replying to" shows: the parent's author, "-" for a deleted parent, "" for none."""
+    if post.in_reply_to_id is not None and post.in_reply_to is not None:
+        return post.in_reply_to.author.username
+    return "-" if post.is_reply else ""
