@@ -6,8 +6,8 @@ Usage, from the project folder, on a seeded PostgreSQL database (bench/http_benc
         .venv/bin/python bench/explain_timelines.py [--boosts 20000] [--runs 30] > out.txt
 
 Readers: a *dense* user (the one whose follows wrote the most posts) and a *sparse* one
-(`sparse_reader`, created on first use, following 100 users picked uniformly at random
-with a fixed seed). For each of the home feed (both readers), the busiest author's profile
+(the last user seed_demo made: its `--sparse-users` follow ~100 people picked uniformly
+at random). For each of the home feed (both readers), the busiest author's profile
 and explore it captures the entries query of page 1, of page 50 reached by walking 49
 cursors (`?before=`, what the "Older posts" link does), and of `?page=50` (OFFSET), with
 the exact SQL and parameters the ORM sent, then prints its plan and the median and p95 of
@@ -17,7 +17,6 @@ after the post's time) when the data set has none, so the feed's second source i
 
 import argparse
 import os
-import random
 import statistics
 import sys
 import time
@@ -25,7 +24,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_PAGE = 25
-SPARSE = "sparse_reader"
 
 
 def capture(function):
@@ -94,15 +92,10 @@ def add_boosts(count: int) -> None:
 
 
 def sparse_reader():
-    """Return the sparse reader, following 100 users picked uniformly at random (seed 24)."""
-    from accounts.models import Follow, User
+    """Return a sparse reader: seed_demo makes them last, each following ~100 users picked uniformly at random."""
+    from accounts.models import User
 
-    user, created = User.objects.get_or_create(username=SPARSE, defaults={"email": f"{SPARSE}@example.com"})
-    if created or not Follow.objects.filter(follower=user).exists():
-        ids = list(User.objects.exclude(pk=user.pk).order_by("pk").values_list("pk", flat=True))
-        picked = random.Random(24).sample(ids, 100)
-        Follow.objects.bulk_create([Follow(follower=user, followed_id=pk) for pk in picked], ignore_conflicts=True)
-    return user
+    return User.objects.filter(is_active=True).order_by("-pk").first()
 
 
 def dense_reader():

@@ -330,13 +330,13 @@ def combine_rounds(rounds: list[list[dict]]) -> list[dict]:
 # tags; a search is the matches and those two prefetches.
 QUERY_BUDGET = {
     "ceiling": 2,
-    "home p1": 5,
-    "home p50": 5,
-    "home p1 sparse": 5,
-    "home p50 sparse": 5,
+    "home p1": 6,
+    "home p50": 6,
+    "home p1 sparse": 6,
+    "home p50 sparse": 6,
     "explore p1": 6,  # the trending tags, once per five minutes
-    "profile": 6,
-    "profile mid": 6,
+    "profile": 7,
+    "profile mid": 7,
     "tag": 6,
     "thread": 7,
     # Also the UPDATE that marks them read and the re-read of the recounted badge.
@@ -345,7 +345,7 @@ QUERY_BUDGET = {
     "search rare": 4,
     "notifications": 3,
     "api user": 2,
-    "api feed": 6,
+    "api feed": 7,
     "post": 8,
     "like/unlike": 10,
 }

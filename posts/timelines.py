@@ -7,14 +7,16 @@ bookmarks (docs/architecture.md, "Timelines"):
    newest first (a followed author's posts, a followed person's boosts, a tag's
    taggings). The home feed merges two; the others read one.
 2. A page is the newest `limit` entries older than a cursor: each source is cut at the
-   cursor and at `limit` rows in SQL, then merged (`UNION ALL` ... `LIMIT`), so page 50
-   costs what page 1 costs. The tutorial's `?page=N` still works (an OFFSET, as before)
-   and its "Older posts" link continues with a cursor.
+   cursor and at `limit` rows in SQL (one query each, the first source's page bounding
+   the others), then merged, so page 50 costs what page 1 costs. The tutorial's
+   `?page=N` still works (an OFFSET, as before) and its "Older posts" link continues
+   with a cursor.
 3. The page's posts are then loaded by id with what posts/_post.html shows and the
    viewer's own state: the same queries whatever the source.
 
-A page therefore costs three queries: the entries, the posts, and the rows of their
-mention links (posts/rendering.py, which the API does without).
+A page therefore costs a query per source (two for home and profiles, one for the
+others), the posts, and the rows of their mention links (posts/rendering.py, which
+the API does without).
 """
 
 import copy
@@ -77,10 +79,17 @@ class Timeline:
         self.sources = sources
 
     def entries(self, *, limit: int, before: Cursor | None = None, after: Cursor | None = None, offset: int = 0):
-        """Return up to `limit` entries older than `before`, or the oldest newer than `after`, or from `offset`."""
+        """Return up to `limit` entries older than `before`, or the oldest newer than `after`, or from `offset`.
+
+        One query per source, each cut at the cursor and at the page in SQL (an indexed
+        range), merged here. The first source's page also bounds the others: an entry of
+        theirs older than its last row cannot be on the page, so a feed with busy
+        boosters reads their recent boosts only (docs/performance.md, change 16).
+        """
         newest_first = after is None
         order = ("-entry_at", "-entry_post") if newest_first else ("entry_at", "entry_post")
-        cut = []
+        wanted = offset + limit
+        rows, bound = [], None
         for source in self.sources:
             if before is not None:
                 source = source.filter(entry_at__lte=before.at).exclude(
@@ -88,9 +97,14 @@ class Timeline:
                 )
             if after is not None:
                 source = source.filter(entry_at__gte=after.at).exclude(entry_at=after.at, entry_post__lte=after.post_id)
-            cut.append(source.order_by(*order)[: offset + limit] if self._cut_sources(source) else source.order_by())
-        merged = cut[0] if len(cut) == 1 else cut[0].union(*cut[1:], all=True).order_by(*order)
-        rows = list(merged[offset : offset + limit])
+            if bound is not None:
+                source = source.filter(entry_at__gte=bound) if newest_first else source.filter(entry_at__lte=bound)
+            found = list(source.order_by(*order)[:wanted])
+            if bound is None and len(found) == wanted:
+                bound = found[-1]["entry_at"]
+            rows.extend(found)
+        rows.sort(key=lambda entry: (entry["entry_at"], entry["entry_post"]), reverse=newest_first)
+        rows = rows[offset:wanted]
         return rows if newest_first else rows[::-1]
 
     def count(self, *, cap: int | None = None) -> int:
@@ -107,10 +121,10 @@ class Timeline:
         return total if cap is None else min(total, cap)
 
     def _cut_sources(self, source) -> bool:
-        """Whether each source is cut to the page in SQL before the merge.
+        """Whether each source is cut to the cap in SQL before a count merges them.
 
-        PostgreSQL merges a few dozen rows per source that way instead of every entry;
-        SQLite refuses LIMIT inside a UNION, and sorts the whole (small) union instead.
+        PostgreSQL counts at most `cap` rows per source that way instead of every entry;
+        SQLite refuses LIMIT inside a UNION, and counts the whole (small) union instead.
         """
         return len(self.sources) == 1 or connections[source.db].features.supports_slicing_ordering_in_compound
 

@@ -499,8 +499,8 @@ def _count_queries(client, path, headers) -> int:
         # token, capped count, the page with the actors, the page's posts
         ("/api/notifications", 4),
         ("/api/posts", 3),
-        # token, capped count, the home timeline's entries (posts and boosts), their posts
-        ("/api/feed", 4),
+        # token, capped count, the home timeline's entries (its posts, its boosts), their posts
+        ("/api/feed", 5),
         # token, the author, count, page
         ("/api/users/{friend}/posts", 4),
     ],

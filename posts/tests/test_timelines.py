@@ -340,11 +340,11 @@ def fill_home(me, count):
 
 
 @pytest.mark.parametrize("count", [1, 25])
-def test_a_page_costs_three_queries_whatever_it_shows(me, count, django_assert_num_queries):
+def test_a_page_costs_four_queries_whatever_it_shows(me, count, django_assert_num_queries):
     fill_home(me, count)
     timeline = timelines.home(me)
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):  # the posts source, the boosts source, the posts, their mentions
         page = timeline_page(timeline, {}, me, 25)
         load_mentions(page)  # as render_posts() does
         # Everything posts/_post.html reads, without another query.
@@ -359,12 +359,12 @@ def test_a_page_costs_three_queries_whatever_it_shows(me, count, django_assert_n
 
 # 2: the page after the first entry must hold posts (an empty page costs the entries query only).
 @pytest.mark.parametrize("count", [2, 25])
-def test_a_cursor_page_costs_three_queries_too(me, count, django_assert_num_queries):
+def test_a_cursor_page_costs_four_queries_too(me, count, django_assert_num_queries):
     fill_home(me, count)
     timeline = timelines.home(me)
     first = timeline_page(timeline, {}, me, 1)
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         load_mentions(timeline_page(timeline, page_params(first.next_param), me, 25))
 
 
