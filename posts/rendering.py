@@ -38,20 +38,18 @@ def render_posts(posts, viewer) -> list[SafeString]:
     """Return the HTML of each of `posts` as `viewer` sees it, from the cache where it is there.
 
     Each post also keeps its HTML as `post.html`, for templates that place posts one by
-    one (a thread's tree). Search results carry their highlights and are not stored.
+    one (a thread's tree).
     """
     load_mentions(posts)
     page_wide = _page_wide_inputs()
-    keys = [None if getattr(post, "highlighted_body", "") else post_key(post, viewer, page_wide) for post in posts]
-    found = cache.get_many([key for key in keys if key is not None])
+    keys = [post_key(post, viewer, page_wide) for post in posts]
+    found = cache.get_many(keys)
     template, fresh = None, {}
     for post, key in zip(posts, keys, strict=True):
-        html = found.get(key) if key is not None else None
+        html = found.get(key)
         if html is None:
             template = template or get_template(POST_TEMPLATE)
-            html = template.render({"post": post, "user": viewer, "translator_enabled": page_wide[-1]})
-            if key is not None:
-                fresh[key] = html
+            html = fresh[key] = template.render({"post": post, "user": viewer, "translator_enabled": page_wide[-1]})
         post.html = mark_safe(html)  # safe: rendered by the template, which escapes
     if fresh:
         cache.set_many(fresh, POST_HTML_SECONDS)
@@ -76,6 +74,7 @@ def post_key(post, viewer, page_wide: tuple) -> str:
         post.pk,
         post.body,
         post.language,
+        str(getattr(post, "highlighted_body", "")),  # a search's <mark>s
         post.created_at.isoformat(),
         _age_bucket(post.created_at, timezone.now()),  # "5 minutes ago"
         author.username,
