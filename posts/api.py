@@ -308,13 +308,13 @@ PostContextSerializer = inline_serializer(
     )
 )
 class PostContextView(MethodBeforeAuthenticationMixin, APIView):
-    """GET: the ancestors and the descendants of a post, read in one query of its conversation."""
+    """GET: the ancestors and the descendants of a post, read as the thread page reads its conversation."""
 
     def get(self, request, id):
         """Answer the conversation around post `id`."""
         found = get_object_or_404(Post.objects.visible().only("conversation"), pk=id)
         # The thread page's reading of the conversation, flattened: one module walks it.
-        thread = read_thread(found, request.user)
+        thread = read_thread(found, request.user, page=None)
         if thread.post is found:  # not among the rows read: deleted between the two queries
             raise Http404
         ancestors = [ancestor for ancestor in thread.ancestors if ancestor is not None]

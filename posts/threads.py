@@ -1,7 +1,16 @@
-"""The thread page's reading of a conversation: its ancestors, the post, and the tree of replies."""
+"""The thread page's reading of a conversation: its ancestors, the post, and the tree of replies.
+
+A conversation is read in two steps: its shape (ids, parents and times of up to
+MAX_THREAD_POSTS posts, one light query), from which the tree is built, then the posts
+shown, loaded like any list of posts: the ancestors, the post and one page of replies
+in thread order (REPLIES_PER_PAGE), so a conversation of hundreds of posts costs what
+a page of 25 costs (docs/performance.md, change 16). The API reads all the replies.
+"""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.conf import settings
 from django.db.models import F
 from django.db.models.functions import Abs
 
@@ -10,6 +19,8 @@ from posts.models import Post
 # Rows read for one thread page, at most. A conversation larger than this shows the
 # newest ancestors and the replies that fit: the page stays one bounded query.
 MAX_THREAD_POSTS = 500
+# Replies a thread page shows; "More replies" leads to the next ones, in thread order.
+REPLIES_PER_PAGE = settings.POSTS_PER_PAGE
 # Replies nest this many levels under the post; deeper ones are shown flat at the last
 # level (as Mastodon does), so a long back-and-forth does not drift off the screen.
 MAX_DEPTH = 3
@@ -32,6 +43,8 @@ class Thread:
     ancestors: list[Post | None]  # None stands where a deleted post was
     replies: list[ThreadNode]
     earlier: int | None = None  # the nearest ancestor not read (a long conversation), to link to
+    page: int = 1  # of the replies
+    more_replies: bool = False  # whether a next page of replies exists
 
     def descendants(self) -> list[Post]:
         """Return every reply under the post in thread order: depth first, each post's replies oldest first.
@@ -48,22 +61,69 @@ class Thread:
         return flat
 
 
-def read_thread(post: Post, viewer) -> Thread:
-    """Return the thread of `post` as `viewer` sees it, from one query of its conversation.
+@dataclass(frozen=True)
+class Shape:
+    """Where a post sits in its conversation: all that building the tree needs."""
 
-    The conversation's posts are read in one indexed query (Post.conversation), capped
+    pk: int
+    in_reply_to_id: int | None
+    conversation: int | None
+    created_at: datetime
+
+    @property
+    def is_reply(self) -> bool:
+        return self.conversation is not None
+
+
+def read_thread(post: Post, viewer, *, page: int | None = 1) -> Thread:
+    """Return the thread of `post` as `viewer` sees it, with page `page` of its replies (None: all of them).
+
+    The conversation's shape is read in one indexed query (Post.conversation), capped
     at MAX_THREAD_POSTS rows: those nearest to the post by id, which are its newest
     ancestors (a parent always has a smaller id than its replies) and its oldest
-    replies, with what posts/_post.html and the API show and the viewer's own state.
+    replies. The posts shown are then read in one query, with what posts/_post.html and
+    the API show and the viewer's own state.
     """
-    posts = Post.objects.for_display().with_viewer_state(viewer)
     root_id = post.conversation or post.pk
-    rows = list(posts.in_conversation(root_id).order_by(Abs(F("pk") - post.pk))[:MAX_THREAD_POSTS])
-    return thread_of(post, rows, capped=len(rows) == MAX_THREAD_POSTS)
+    nearest = Post.objects.visible().in_conversation(root_id).order_by(Abs(F("pk") - post.pk))[:MAX_THREAD_POSTS]
+    rows = [Shape(*row) for row in nearest.values_list("pk", "in_reply_to_id", "conversation", "created_at")]
+    shape = thread_of(post, rows, capped=len(rows) == MAX_THREAD_POSTS)
+    replies = shape.descendants()
+    more = False
+    if page is not None:
+        start = (page - 1) * REPLIES_PER_PAGE
+        more = len(replies) > start + REPLIES_PER_PAGE
+        replies = replies[start : start + REPLIES_PER_PAGE]
+    shown = [row.pk for row in (*filter(None, shape.ancestors), shape.post, *replies)]
+    posts = Post.objects.for_display().with_viewer_state(viewer).in_bulk(shown)
+    return Thread(
+        post=posts.get(shape.post.pk, post),
+        ancestors=[posts.get(row.pk) if row is not None else None for row in shape.ancestors],
+        replies=_shown(shape.replies, posts),
+        earlier=shape.earlier,
+        page=page or 1,
+        more_replies=more,
+    )
 
 
-def thread_of(post: Post, rows: list[Post], *, capped: bool = False) -> Thread:
-    """Build the thread of `post` from `rows`, the posts of its conversation that were read.
+def _shown(nodes: list[ThreadNode], posts: dict[int, Post]) -> list[ThreadNode]:
+    """Return the nodes of the posts in `posts`, with the posts themselves, in the same order.
+
+    A page of replies is a run of the tree in thread order: a reply whose parent is on an
+    earlier page stands at the start of the page, at its own depth.
+    """
+    shown: list[ThreadNode] = []
+    for node in nodes:
+        children = _shown(node.children, posts)
+        if node.post.pk in posts:
+            shown.append(ThreadNode(posts[node.post.pk], node.depth, children))
+        else:
+            shown.extend(children)
+    return shown
+
+
+def thread_of(post: Post, rows: list, *, capped: bool = False) -> Thread:
+    """Build the thread of `post` from `rows` (posts or their Shape), those of its conversation that were read.
 
     The tree is built here in Python; `post` need not be among `rows` (it is shown as
     given then). A deleted parent shows as a None placeholder among the ancestors;

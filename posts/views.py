@@ -171,7 +171,11 @@ class PostView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         post = get_object_or_404(Post.objects.visible().only("pk", "conversation"), pk=self.kwargs["pk"])
-        thread = read_thread(post, self.request.user)
+        try:
+            page = max(int(self.request.GET.get("page", 1)), 1)
+        except ValueError:
+            page = 1
+        thread = read_thread(post, self.request.user, page=page)
         # The whole page's posts in one cache read; the tree's {% render_post %} then finds each one's HTML.
         render_posts([*filter(None, thread.ancestors), thread.post, *thread.descendants()], self.request.user)
         form = kwargs.pop("form", None) or PostForm(initial={"body": reply_prefill(thread.post, self.request.user)})

@@ -256,10 +256,10 @@ def test_context_costs_the_same_queries_for_a_short_and_a_long_thread(client, dj
         BoostFactory(post=parent)
     headers = bearer(me)
 
-    # token, the post's conversation id, the conversation
-    with django_assert_num_queries(3):
+    # token, the post's conversation id, the conversation's shape, its posts
+    with django_assert_num_queries(4):
         client.get(f"/api/posts/{short.pk}/context", headers=headers)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get(f"/api/posts/{long.pk}/context", headers=headers)
     assert len(response.json()["descendants"]) == 25
 

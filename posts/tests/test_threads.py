@@ -7,7 +7,7 @@ from accounts.services import follow_user
 from accounts.tests.factories import UserFactory
 from posts import services
 from posts.models import Post
-from posts.threads import read_thread
+from posts.threads import REPLIES_PER_PAGE, read_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -286,3 +286,71 @@ def test_the_reply_tree_nests_at_most_three_levels(client):
     assert page.count('<ul class="thread-replies') == 3
     for deeper in chain:
         assert f'id="post-{deeper.pk}"' in page
+
+
+def test_a_long_thread_shows_its_replies_a_page_at_a_time_in_thread_order(client):
+    post = services.publish_post(author=UserFactory(), body="first")
+    # 30 replies to the post, each with an answer: 60 replies in thread order.
+    order = []
+    for number in range(30):
+        answer = reply(post, body=f"reply {number}")
+        order += [answer, reply(answer, body=f"answer {number}")]
+    client.force_login(UserFactory())
+    url = reverse("posts:post", args=[post.pk])
+
+    first = client.get(url)
+    second = client.get(url, {"page": 2})
+    third = client.get(url, {"page": 3})
+
+    def shown(response):
+        return [reply for reply in order if f'id="post-{reply.pk}"' in response.text]
+
+    assert shown(first) == order[:REPLIES_PER_PAGE]
+    assert shown(second) == order[REPLIES_PER_PAGE : 2 * REPLIES_PER_PAGE]
+    assert shown(third) == order[2 * REPLIES_PER_PAGE :]
+    assert 'href="?page=2#replies"' in first.text
+    assert 'href="?page=1#replies"' in second.text
+    assert 'href="?page=4#replies"' not in third.text
+    assert all(f'id="post-{post.pk}"' in page.text for page in (first, second, third))
+
+
+def test_a_page_of_replies_starting_inside_a_subtree_keeps_its_depth():
+    post = services.publish_post(author=UserFactory(), body="first")
+    parent = reply(post)
+    children = [reply(parent) for _ in range(REPLIES_PER_PAGE)]
+
+    thread = read_thread(post, UserFactory(), page=2)
+
+    assert [node.post for node in thread.replies] == children[-1:]
+    assert thread.replies[0].depth == 2
+
+
+def test_the_thread_page_costs_the_same_queries_for_a_short_and_a_long_thread(client, django_assert_num_queries):
+    short, long = (
+        services.publish_post(author=UserFactory(), body="short"),
+        services.publish_post(author=UserFactory(), body="long"),
+    )
+    reply(short, body="hi @nobody")
+    for _ in range(40):
+        reply(long, body="hi @nobody")
+    client.force_login(UserFactory())
+    client.get(reverse("posts:post", args=[short.pk]))
+
+    # session, user, the post, the conversation's shape, its posts, their mentions
+    with django_assert_num_queries(6):
+        client.get(reverse("posts:post", args=[short.pk]))
+    with django_assert_num_queries(6):
+        response = client.get(reverse("posts:post", args=[long.pk]))
+    assert response.text.count('class="thread-reply"') == REPLIES_PER_PAGE
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "x", ""])
+def test_a_bad_replies_page_shows_the_first(client, page):
+    post = services.publish_post(author=UserFactory(), body="first")
+    answer = reply(post)
+    client.force_login(UserFactory())
+
+    response = client.get(reverse("posts:post", args=[post.pk]), {"page": page})
+
+    assert response.status_code == 200
+    assert f'id="post-{answer.pk}"' in response.text
