@@ -138,6 +138,7 @@ def build_cases(targets: Targets) -> list[Case]:
     """Return every case, the ceiling first."""
     return [
         Case("ceiling", "/bench/ceiling/", what="a plain 'ok' view behind the whole middleware stack, signed in"),
+        Case("bare", "/bench/bare/", auth="none", what="a plain view, same stack, no session: Django's own cost"),
         Case("home p1", "/", what="home feed, page 1 (own + ~100 mostly popular followed users' posts and boosts)"),
         Case("home p50", "{home_p50}", what="home feed, page 50, through the 'Older posts' cursor (?before=)"),
         Case(
@@ -330,6 +331,7 @@ def combine_rounds(rounds: list[list[dict]]) -> list[dict]:
 # tags; a search is the matches and those two prefetches.
 QUERY_BUDGET = {
     "ceiling": 2,
+    "bare": 0,
     "home p1": 6,
     "home p50": 6,
     "home p1 sparse": 6,
