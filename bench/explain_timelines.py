@@ -1,4 +1,4 @@
-"""EXPLAIN (ANALYZE, BUFFERS) of the timelines' entries query, page 1 and page 50, as the ORM sends it.
+"""EXPLAIN (ANALYZE, BUFFERS) of the timelines' entries queries, page 1 and page 50, as the ORM sends them.
 
 Usage, from the project folder, on a seeded PostgreSQL database (bench/http_bench.py seeds one):
 
@@ -8,11 +8,12 @@ Usage, from the project folder, on a seeded PostgreSQL database (bench/http_benc
 Readers: a *dense* user (the one whose follows wrote the most posts) and a *sparse* one
 (the last user seed_demo made: its `--sparse-users` follow ~100 people picked uniformly
 at random). For each of the home feed (both readers), the busiest author's profile
-and explore it captures the entries query of page 1, of page 50 reached by walking 49
-cursors (`?before=`, what the "Older posts" link does), and of `?page=50` (OFFSET), with
-the exact SQL and parameters the ORM sent, then prints its plan and the median and p95 of
-`--runs` executions. `--boosts N` first adds N boosts (random readers of random posts,
-after the post's time) when the data set has none, so the feed's second source is not empty.
+and explore it captures the entries queries (one per source) of page 1, of page 50
+reached by walking 49 cursors (`?before=`, what the "Older posts" link does), and of
+`?page=50` (OFFSET), with the exact SQL and parameters the ORM sent, then prints each
+one's plan and the median and p95 of `--runs` executions. `--boosts N` first adds N
+boosts (random readers of random posts, after the post's time) when the data set has
+none, so the feed's second source is not empty.
 """
 
 import argparse
@@ -141,11 +142,16 @@ def report(name: str, timeline, runs: int) -> None:
     ]
     for label, run in pages:
         rows, sent = capture(run)
-        sql, params = sent[-1]
-        median, p95 = timings(sql, params, runs)
-        print(f"\n=== {name}: {label} ({len(rows)} rows; median {median:.2f} ms, p95 {p95:.2f} ms over {runs} runs)")
-        print(f"-- SQL: {sql}\n-- params: {params!r}")
-        print("\n".join(explain(sql, params)), flush=True)
+        # One query per source (posts/timelines.py): each is timed and explained.
+        for number, (sql, params) in enumerate(sent, start=1):
+            median, p95 = timings(sql, params, runs)
+            source = f"source {number} of {len(sent)}"
+            print(
+                f"\n=== {name}: {label}, {source} ({len(rows)} entries; median {median:.2f} ms, "
+                f"p95 {p95:.2f} ms over {runs} runs)"
+            )
+            print(f"-- SQL: {sql}\n-- params: {params!r}")
+            print("\n".join(explain(sql, params)), flush=True)
 
 
 def main(argv=None) -> int:

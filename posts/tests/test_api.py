@@ -154,6 +154,19 @@ def test_explore_stops_counting_at_the_cap_but_next_links_keep_going(client, mon
     assert third["_links"]["next"] is None
 
 
+def test_the_feed_stops_counting_at_its_own_cap_but_next_links_keep_going(client):
+    from posts.api import TimelinePagination
+
+    me = UserFactory()
+    PostFactory.create_batch(TimelinePagination.count_cap + 1, author=me)
+
+    last = client.get(f"/api/feed?page={TimelinePagination.count_cap}&per_page=1", headers=bearer(me)).json()
+
+    assert TimelinePagination.count_cap < CappedCountPagination.count_cap
+    assert last["_meta"]["total_items"] == TimelinePagination.count_cap
+    assert last["_links"]["next"] == f"/api/feed?page={TimelinePagination.count_cap + 1}&per_page=1"
+
+
 def test_publishing_answers_201_with_location_and_the_post(client):
     me = UserFactory()
 
