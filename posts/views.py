@@ -335,7 +335,8 @@ class InboxView(PostListView):
         if self.box == "received":
             # Read before marking, so this page can still show which ones were new.
             self.last_read = request.user.last_message_read_time
-            services.mark_messages_read(user=request.user)
+            if request.user.unread_message_count:  # nothing unread: nothing to record (as on /activity/)
+                services.mark_messages_read(user=request.user)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -356,7 +357,10 @@ class ActivityView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
     def get(self, request, *args, **kwargs):
         # Read before marking, so this page can still show which ones were new.
         self.last_read = request.user.last_activity_read_time
-        services.mark_activity_read(user=request.user)
+        # Nothing unread (the trigger-kept count on the row authentication just loaded):
+        # nothing to record, and four queries less for every visit after the first.
+        if request.user.unread_activity_count:
+            services.mark_activity_read(user=request.user)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -353,12 +353,37 @@ def _fill(me, rows: int) -> None:
 
 @pytest.mark.parametrize("rows", [1, 40])
 def test_the_page_costs_a_fixed_number_of_queries(client, me, django_assert_num_queries, rows):
-    _fill(me, rows)
     client.get(reverse("posts:activity"))  # the first visit may create what later ones reuse
+    _fill(me, rows)
 
     # session, user, savepoint, update + recount of the read time, its refresh, release,
     # the page of notifications, their posts, the rows of the posts' mentions.
     with django_assert_num_queries(9):
         response = client.get(reverse("posts:activity"))
+    # Nothing unread now: the visit after writes nothing.
+    with django_assert_num_queries(5):
+        again = client.get(reverse("posts:activity"))
 
     assert len(response.context["activities"]) == rows
+    assert len(again.context["activities"]) == rows
+
+
+def test_a_visit_with_nothing_unread_leaves_the_read_time_and_a_later_one_marks_new_ones(client, me):
+    services.publish_post(author=UserFactory(), body=f"hello @{me.username}")
+    client.get(reverse("posts:activity"))
+    me.refresh_from_db()
+    read_at = me.last_activity_read_time
+
+    client.get(reverse("posts:activity"))
+    me.refresh_from_db()
+    assert me.last_activity_read_time == read_at
+    services.publish_post(author=UserFactory(), body=f"again @{me.username}")
+    me.refresh_from_db()
+    assert me.unread_activity_count == 1
+
+    page = client.get(reverse("posts:activity"))
+
+    me.refresh_from_db()
+    assert me.unread_activity_count == 0
+    assert me.last_activity_read_time > read_at
+    assert page.context["groups"][0].is_new

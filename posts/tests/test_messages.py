@@ -118,13 +118,17 @@ def test_message_bodies_are_escaped(client, me):
 def test_inbox_runs_a_fixed_number_of_queries(client, me, django_assert_max_num_queries):
     MessageFactory(recipient=me)
     client.get(reverse("posts:messages"))  # the first visit creates the notification row
+    MessageFactory(recipient=me)
     with django_assert_max_num_queries(16) as one:
         client.get(reverse("posts:messages"))
     MessageFactory.create_batch(20, recipient=me)
     with django_assert_max_num_queries(16) as many:
         client.get(reverse("posts:messages"))
+    with django_assert_max_num_queries(16) as read:  # nothing unread: nothing to mark
+        client.get(reverse("posts:messages"))
 
     assert len(many.captured_queries) == len(one.captured_queries)
+    assert len(read.captured_queries) < len(one.captured_queries)
 
 
 class TestNotifications:
