@@ -95,3 +95,22 @@ def test_postgres_url_gets_persistent_health_checked_connections():
     )
 
     assert result.stdout.split() == ["django.db.backends.postgresql", "True", "True"]
+
+
+def test_the_debug_toolbar_starts_folded_in_development():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; c = s.DEBUG_TOOLBAR_CONFIG; "
+        "print('debug_toolbar' in s.INSTALLED_APPS, c['SHOW_COLLAPSED'], c['USE_SHADOW_DOM'])"
+    )
+    clean = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME"}}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "microblog.settings.dev"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert result.stdout.split() == ["True", "True", "False"]
