@@ -1,3 +1,5 @@
+import unicodedata
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -5,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from microblog.forms import submit_helper
 from posts.body import BODY_MAX_LENGTH, EMPTY_MESSAGE, normalize_body, validate_body
-from posts.search import MAX_QUERY_LENGTH
+from posts.search import MAX_QUERY_LENGTH, SORTS
 
 # Posts and messages are at most 140 characters; the margin covers line breaks sent as
 # "\r\n" and similar slack, while long texts are still never relayed to a paid service.
@@ -78,14 +80,36 @@ class TranslateForm(forms.Form):
     dest_language = JsonCharField(label=_("target language"), max_length=16, validators=[language_code])
 
 
+# Format and control characters (U+200B, U+200E, U+FEFF...): a query of only these is empty.
+INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp"}
+
+
+def strip_invisible(text: str) -> str:
+    """Strip spaces and invisible characters (zero-width, direction marks, controls) from both ends."""
+    start, end = 0, len(text)
+    while start < end and (text[start].isspace() or unicodedata.category(text[start]) in INVISIBLE):
+        start += 1
+    while end > start and (text[end - 1].isspace() or unicodedata.category(text[end - 1]) in INVISIBLE):
+        end -= 1
+    return text[start:end]
+
+
 class SearchQueryField(forms.CharField):
-    """A CharField that drops NUL bytes (PostgreSQL rejects them) before validating."""
+    """A CharField that drops NUL bytes (PostgreSQL rejects them) and invisible ends before validating."""
 
     def to_python(self, value):
-        return super().to_python(value).replace("\x00", "")
+        return strip_invisible(super().to_python(value).replace("\x00", ""))
 
 
 class SearchForm(forms.Form):
-    """The navbar search box: any text is accepted; search_posts() parses it."""
+    """The search box and the results' tab and order: any text is accepted; posts.search parses it."""
+
+    TYPE_CHOICES = {"": _("All"), "people": _("People"), "posts": _("Posts")}
+    SORT_CHOICES = {"top": _("Top"), "latest": _("Latest")}  # posts.search.SORTS, the default first
 
     q = SearchQueryField(label=_("Search"), required=False, max_length=MAX_QUERY_LENGTH)
+    type = forms.ChoiceField(label=_("Show"), choices=TYPE_CHOICES.items(), required=False)
+    sort = forms.ChoiceField(label=_("Sort"), choices=SORT_CHOICES.items(), required=False)
+
+    def clean_sort(self):
+        return self.cleaned_data["sort"] or SORTS[0]

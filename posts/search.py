@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import Exists, Expression, OuterRef
+from django.db.models import Exists, Expression, OuterRef, QuerySet
 from django.db.models.expressions import Col, RawSQL
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
+from accounts.models import User
 from posts.entities import TAG, tag_key
 from posts.models import Post, PostQuerySet, Tagging
 from posts.rendering import load_mentions
@@ -33,6 +34,9 @@ SEARCH_WINDOW = 1000
 # Longer input is cut: a search box query never needs more, and it bounds the work.
 MAX_QUERY_LENGTH = 256
 MAX_CLAUSES = 16
+
+# How results can be ordered: "top" (best match first, the default) or "latest".
+SORTS = ("top", "latest")
 
 # A clause: an optional "-", then a "quoted phrase" (an unclosed quote runs to the end)
 # or a bare word up to the next space or quote.
@@ -214,8 +218,8 @@ def filter_matching(posts: PostQuerySet, query: str) -> PostQuerySet:
     raise NotImplementedError(f"No full-text search for the {connection.vendor} database.")
 
 
-def search_posts(query: str) -> PostQuerySet:
-    """Return the visible posts matching `query`, best match first, then newest first.
+def search_posts(query: str, *, sort: str = "top") -> PostQuerySet:
+    """Return the visible posts matching `query`, best match first (or, sorted "latest", newest first).
 
     A query of #tags only lists the posts carrying them, newest first.
     """
@@ -234,7 +238,30 @@ def search_posts(query: str) -> PostQuerySet:
         posts = _search_sqlite(posts, parsed)
     else:
         raise NotImplementedError(f"No full-text search for the {connection.vendor} database.")
+    if sort == "latest":
+        return posts.order_by("-created_at", "-pk")
     return posts.order_by("-search_rank", "-created_at", "-pk")
+
+
+def people_words(query: str) -> tuple[str, ...]:
+    """Return the lower-case words of `query` that a username or an about-me may hold.
+
+    Exclusions (`-word`), #tags and `or` say something about posts only; a leading "@"
+    is how people write a username. Quotes are dropped: a username has no spaces.
+    """
+    words = []
+    for token in query.replace("\x00", "")[:MAX_QUERY_LENGTH].replace('"', " ").split():
+        if token.startswith(("-", "#")) or token.lower() == "or":
+            continue
+        word = token.lstrip("@").lower()
+        if _WORD.search(word) and word not in words:
+            words.append(word)
+    return tuple(words[:MAX_CLAUSES])
+
+
+def search_people(query: str) -> QuerySet[User]:
+    """Return the active users matching `query`: username prefix first, then the rest, then about-me."""
+    return User.objects.active().matching(people_words(query))
 
 
 def highlight(text: str, query: str | ParsedQuery, *, post: Post | None = None) -> SafeString:

@@ -29,7 +29,7 @@ from posts.entities import segments, tag_key
 from posts.forms import MessageForm, PostForm, SearchForm, TranslateForm
 from posts.models import Activity, ExportJob, Like, Message, Post, Tag, Tagging
 from posts.rendering import mention_names, render_posts
-from posts.search import search_posts, with_highlights
+from posts.search import SORTS, search_people, search_posts, with_highlights
 from posts.threads import read_thread
 from posts.timelines import TimelineListMixin
 from posts.translation import TranslationError, TranslationTimeout, get_translator
@@ -144,24 +144,58 @@ class ProfileView(TimelineView):
 
 
 class SearchView(PostListView):
-    """Posts matching the navbar search box, best match first, words highlighted."""
+    """The search box's results: matching people above matching posts, or one tab of either.
+
+    ?type=people or ?type=posts shows one kind, 25 a page; ?sort=latest lists posts newest
+    first instead of best match first (?sort=top, the default).
+    """
 
     template_name = "posts/search.html"
+    # People shown above the posts on the "All" tab; a link leads to the rest.
+    people_preview = 5
 
     def get_queryset(self):
         self.form = SearchForm(self.request.GET)
-        self.query = self.form.cleaned_data["q"] if self.form.is_valid() else ""
-        return search_posts(self.query).with_viewer_state(self.request.user)
+        self.form.is_valid()  # a bad field is shown and left at its default; the others still apply
+        self.query = self.form.cleaned_data.get("q", "")
+        self.kind = self.form.cleaned_data.get("type", "")
+        self.sort = self.form.cleaned_data.get("sort", SORTS[0])
+        if self.kind == "people":
+            return search_people(self.query)
+        return search_posts(self.query, sort=self.sort).with_viewer_state(self.request.user)
+
+    def get_context_object_name(self, object_list):
+        return "people" if self.kind == "people" else "posts"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        with_highlights(context["posts"], self.query)
+        people = []
+        if self.kind != "people":
+            with_highlights(context["posts"], self.query)
+            if not self.kind and context["page_obj"].is_first:
+                people = list(search_people(self.query)[: self.people_preview + 1])
         return {
             **context,
             "form": self.form,
             "search_query": self.query,
-            "query_string": urlencode({"q": self.query}),
+            "search_type": self.kind,
+            "search_sort": self.sort,
+            "people_preview": people[: self.people_preview],
+            "more_people": len(people) > self.people_preview,
+            "query_string": self.search_params(),
+            "type_links": [
+                (kind, label, self.search_params(type=kind)) for kind, label in SearchForm.TYPE_CHOICES.items()
+            ],
+            "sort_links": [
+                (sort, label, self.search_params(sort=sort)) for sort, label in SearchForm.SORT_CHOICES.items()
+            ],
+            "people_link": self.search_params(type="people"),
         }
+
+    def search_params(self, **changes) -> str:
+        """Return this search's query string with `changes`, leaving out the defaults."""
+        params = {"q": self.query, "type": self.kind, "sort": self.sort, **changes}
+        return urlencode({key: value for key, value in params.items() if key == "q" or value not in ("", SORTS[0])})
 
 
 class PostView(LoginRequiredMixin, TemplateView):
