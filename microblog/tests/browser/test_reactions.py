@@ -31,8 +31,11 @@ def test_like_and_boost_update_in_place_and_survive_a_reload(page, reader, tagge
     like = article.get_by_role("button", name="Like")
     boost = article.get_by_role("button", name="Boost")
 
-    like.click()
-    boost.click()
+    # The buttons change at once; wait for the server's answers before reloading.
+    with page.expect_response(f"**/post/{tagged_post.pk}/like/"):
+        like.click()
+    with page.expect_response(f"**/post/{tagged_post.pk}/boost/"):
+        boost.click()
 
     expect(like).to_have_attribute("aria-pressed", "true")
     expect(boost).to_have_attribute("aria-pressed", "true")
