@@ -34,7 +34,7 @@ from accounts.forms import (
 )
 from accounts.models import Notification, User
 from microblog.errors import is_api_request, json_error
-from microblog.mixins import JsonLoginRequiredMixin
+from microblog.mixins import JsonLoginRequiredMixin, PublicReadMixin
 from microblog.pagination import LookaheadPaginationMixin
 from microblog.redirects import safe_next
 from microblog.throttling import PasswordResetRateThrottle, RegisterRateThrottle, throttle
@@ -230,7 +230,7 @@ class FollowView(LoginRequiredMixin, View):
         return redirect(safe_next(request, target.get_absolute_url()))
 
 
-class FollowListView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
+class FollowListView(PublicReadMixin, LookaheadPaginationMixin, ListView):
     """A user's followers or the users they follow, most recent first."""
 
     template_name = "accounts/follow_list.html"
@@ -246,7 +246,7 @@ class FollowListView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
         return {**super().get_context_data(**kwargs), "owner": self.owner, "relation": self.relation}
 
 
-class UserPopupView(LoginRequiredMixin, DetailView):
+class UserPopupView(PublicReadMixin, DetailView):
     """The hover card's HTML fragment (avatar, about me, counts, follow button)."""
 
     template_name = "accounts/popup.html"

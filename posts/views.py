@@ -19,7 +19,7 @@ from django.views.generic.edit import FormMixin
 from accounts.models import User
 from microblog.errors import json_error
 from microblog.jsonbody import MalformedJSON, parse_json_object
-from microblog.mixins import JsonLoginRequiredMixin
+from microblog.mixins import JsonLoginRequiredMixin, PublicReadMixin
 from microblog.pagination import LookaheadPaginationMixin
 from microblog.redirects import safe_next
 from microblog.throttling import ReactionRateThrottle, TranslateRateThrottle, throttle
@@ -49,13 +49,21 @@ class TimelineView(TimelineListMixin, PostListView):
     """Base for the pages that list a timeline (posts/timelines.py), paged by cursor."""
 
 
-class HomeView(FormMixin, TimelineView):
-    """The signed-in user's feed, boosts included, under the "Say something" form (POST, redirect, GET)."""
+class HomeView(PublicReadMixin, FormMixin, TimelineView):
+    """The signed-in user's feed, boosts included, under the "Say something" form (POST, redirect, GET).
+
+    A visitor gets the landing page instead: what the site is, and the latest posts of explore.
+    """
 
     template_name = "posts/home.html"
     form_class = PostForm
 
+    def get_template_names(self):
+        return ["posts/home.html" if self.request.user.is_authenticated else "posts/landing.html"]
+
     def get_queryset(self):
+        if not self.request.user.is_authenticated:
+            return timelines.explore()
         return timelines.home(self.request.user)
 
     def post(self, request, *args, **kwargs):
@@ -73,7 +81,7 @@ class HomeView(FormMixin, TimelineView):
         return self.render_to_response(self.get_context_data(form=form))
 
 
-class ExploreView(TimelineView):
+class ExploreView(PublicReadMixin, TimelineView):
     """Everyone's posts, replies included, newest first, beside the last day's trending tags."""
 
     template_name = "posts/explore.html"
@@ -90,7 +98,7 @@ def is_tag_name(name: str) -> bool:
     return [(segment.kind, segment.name) for segment in segments(f"#{name}")] == [("tag", name)]
 
 
-class TagView(TimelineView):
+class TagView(PublicReadMixin, TimelineView):
     """The posts carrying a #tag (in any letter case), newest first.
 
     A tag nobody used yet is an empty page; text that could never be a tag is a 404.
@@ -122,7 +130,7 @@ class BookmarksView(TimelineView):
         return timelines.bookmarks(self.request.user)
 
 
-class ProfileView(TimelineView):
+class ProfileView(PublicReadMixin, TimelineView):
     """A user's profile header and, in two tabs, their posts (without or with replies) and boosts."""
 
     template_name = "posts/profile.html"
@@ -198,8 +206,8 @@ class SearchView(PostListView):
         return urlencode({key: value for key, value in params.items() if key == "q" or value not in ("", SORTS[0])})
 
 
-class PostView(LoginRequiredMixin, TemplateView):
-    """The thread page of a post: its ancestors, the post, its replies as a tree, and the reply form."""
+class PostView(PublicReadMixin, TemplateView):
+    """The thread page of a post: its ancestors, the post, its replies as a tree, and the reply form (signed in)."""
 
     template_name = "posts/thread.html"
 
@@ -212,7 +220,9 @@ class PostView(LoginRequiredMixin, TemplateView):
         thread = read_thread(post, self.request.user, page=page)
         # The whole page's posts in one cache read; the tree's {% render_post %} then finds each one's HTML.
         render_posts([*filter(None, thread.ancestors), thread.post, *thread.descendants()], self.request.user)
-        form = kwargs.pop("form", None) or PostForm(initial={"body": reply_prefill(thread.post, self.request.user)})
+        form = None
+        if self.request.user.is_authenticated:
+            form = kwargs.pop("form", None) or PostForm(initial={"body": reply_prefill(thread.post, self.request.user)})
         return {**super().get_context_data(**kwargs), "thread": thread, "post": thread.post, "form": form}
 
 
@@ -294,7 +304,7 @@ class ReactionView(LoginRequiredMixin, View):
         return Post.objects.filter(pk=pk).with_viewer_state(self.request.user).values(*fields).get()
 
 
-class ReactorsView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
+class ReactorsView(PublicReadMixin, LookaheadPaginationMixin, ListView):
     """Who liked (or boosted, with `model = Boost`) a post, most recent first."""
 
     template_name = "posts/reactors.html"

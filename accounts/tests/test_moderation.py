@@ -49,7 +49,7 @@ def test_deactivating_ends_open_sessions(client):
 
     assert changed == 2
     assert not Session.objects.exists()
-    response = client.get(reverse("posts:home"))
+    response = client.get(reverse("posts:messages"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
 
@@ -59,7 +59,7 @@ def test_an_inactive_user_is_signed_out_even_if_their_session_survives(client):
     client.force_login(susan)
 
     User.objects.filter(pk=susan.pk).update(is_active=False)
-    response = client.get(reverse("posts:home"))
+    response = client.get(reverse("posts:messages"))
 
     assert response.status_code == 302
 

@@ -378,7 +378,25 @@ def test_follow_ignores_an_offsite_next(client, me, target):
 # --- Followers and following pages ----------------------------------------------------
 
 
-def test_follow_lists_need_a_login(client):
+def test_visitors_read_follow_lists_without_follow_buttons(client, django_assert_num_queries):
+    susan = UserFactory(username="susan")
+    FollowFactory(follower=UserFactory(username="fan"), followed=susan)
+    url = reverse("accounts:followers", args=["susan"])
+
+    with django_assert_num_queries(2):  # susan, the page of people
+        response = client.get(url)
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert list(response.context["people"]) == [susan.followers.get()]
+    assert reverse("accounts:follow", args=["fan"]) not in content
+    assert content.count("Sign in to join the conversation") == 1
+    assert f'href="{LOGIN}?next={url}"' in content
+    assert client.get(reverse("accounts:following", args=["susan"])).status_code == 200
+
+
+def test_follow_lists_need_a_login_without_public_read(client, settings):
+    settings.PUBLIC_READ = False
     UserFactory(username="susan")
 
     assert_needs_login(client.get(reverse("accounts:followers", args=["susan"])))
@@ -471,7 +489,21 @@ def popup(username):
     return reverse("accounts:popup", args=[username])
 
 
-def test_popup_needs_a_login(client):
+def test_visitors_get_the_popup_without_a_follow_button(client, django_assert_num_queries):
+    UserFactory(username="susan", about_me="Hi, I am Susan.")
+
+    with django_assert_num_queries(1):
+        response = client.get(popup("susan"))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Hi, I am Susan." in content
+    assert reverse("accounts:follow", args=["susan"]) not in content
+    assert "<form" not in content
+
+
+def test_popup_needs_a_login_without_public_read(client, settings):
+    settings.PUBLIC_READ = False
     UserFactory(username="susan")
 
     assert_needs_login(client.get(popup("susan")))

@@ -124,6 +124,9 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "posts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Visitors may read explore, profiles, threads and tags (microblog.mixins.PublicReadMixin);
+# false: every page but sign-in, sign-up and password reset needs an account.
+PUBLIC_READ = env.bool("PUBLIC_READ", default=True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -217,7 +217,7 @@ def test_signing_out_ends_the_session_on_the_server(client, alice):
     replay = Client()
     replay.cookies[settings.SESSION_COOKIE_NAME] = old_key
 
-    assert replay.get(reverse("posts:home")).status_code == 302
+    assert replay.get(reverse("posts:messages")).status_code == 302
 
 
 # ---------------------------------------------------------------------------

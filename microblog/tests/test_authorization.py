@@ -101,16 +101,17 @@ def args_for(world):
     }
 
 
-# Name -> (method, what an anonymous caller gets): "login" is a redirect to the sign-in page.
+# Name -> (method, what an anonymous caller gets): "login" is a redirect to the sign-in page;
+# "read" is the page, read-only, while PUBLIC_READ is on, and "login" while it is off.
 PRIVATE = {
-    "posts:home": [("get", "login"), ("post", "login")],
-    "posts:explore": [("get", "login")],
+    "posts:home": [("get", "read"), ("post", "login")],
+    "posts:explore": [("get", "read")],
     "posts:search": [("get", "login")],
-    "posts:profile": [("get", "login")],
-    "posts:profile_replies": [("get", "login")],
-    "posts:post": [("get", "login")],
+    "posts:profile": [("get", "read")],
+    "posts:profile_replies": [("get", "read")],
+    "posts:post": [("get", "read")],
     "posts:reply": [("get", "login"), ("post", "login")],
-    "posts:tag": [("get", "login")],
+    "posts:tag": [("get", "read")],
     "posts:delete": [("post", "login")],
     "posts:like": [("post", "login")],
     "posts:unlike": [("post", "login")],
@@ -118,8 +119,8 @@ PRIVATE = {
     "posts:unboost": [("post", "login")],
     "posts:bookmark": [("post", "login")],
     "posts:unbookmark": [("post", "login")],
-    "posts:likes": [("get", "login")],
-    "posts:boosts": [("get", "login")],
+    "posts:likes": [("get", "read")],
+    "posts:boosts": [("get", "read")],
     "posts:bookmarks": [("get", "login")],
     "posts:send_message": [("get", "login"), ("post", "login")],
     "posts:messages": [("get", "login")],
@@ -133,9 +134,9 @@ PRIVATE = {
     "accounts:delete_account": [("get", "login"), ("post", "login")],
     "accounts:follow": [("post", "login")],
     "accounts:unfollow": [("post", "login")],
-    "accounts:popup": [("get", "login")],
-    "accounts:followers": [("get", "login")],
-    "accounts:following": [("get", "login")],
+    "accounts:popup": [("get", "read")],
+    "accounts:followers": [("get", "read")],
+    "accounts:following": [("get", "read")],
     "accounts:notifications": [("get", 401)],
     "api:users": [("get", 401)],  # POST (registration) is open, and throttled
     "api:user": [("get", 401), ("put", 401)],
@@ -215,10 +216,26 @@ def test_anonymous_callers_are_sent_to_sign_in_or_refused(client, world, name, m
     if expected == "login":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:login") + "?next=")
+    elif expected == "read":
+        assert response.status_code == 200
+        assert b'id="actions-form"' not in response.content  # nothing on the page can change anything
     else:
         assert response.status_code == expected
         assert response["Content-Type"] == "application/json"
     assert (Post.objects.count(), User.objects.count()) == (posts_before, users_before)
+
+
+@pytest.mark.parametrize(
+    "name", [name for name, rows in PRIVATE.items() if any(expected == "read" for _method, expected in rows)]
+)
+def test_without_public_read_visitors_are_sent_to_sign_in_from_every_page(client, world, settings, name):
+    settings.PUBLIC_READ = False
+    url = reverse(name, args=args_for(world)[name])
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:login')}?next={url}"
 
 
 def test_a_session_without_a_token_is_anonymous_to_the_api(client, world):

@@ -36,7 +36,9 @@ def publish(body, author=None, **fields):
 # ---------------------------------------------------------------------------
 
 
-def test_anonymous_users_are_sent_to_sign_in(client):
+def test_anonymous_users_are_sent_to_sign_in_without_public_read(client, settings):
+    settings.PUBLIC_READ = False
+
     response = client.get(reverse("posts:tag", args=["django"]))
 
     assert response.status_code == 302

@@ -18,14 +18,17 @@ def me(client):
 
 
 @pytest.mark.parametrize("name", ["posts:home", "posts:explore"])
-def test_post_lists_need_a_login(client, name):
+def test_post_lists_need_a_login_without_public_read(client, settings, name):
+    settings.PUBLIC_READ = False
+
     response = client.get(reverse(name))
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_profile_needs_a_login(client):
+def test_profile_needs_a_login_without_public_read(client, settings):
+    settings.PUBLIC_READ = False
     user = UserFactory()
 
     response = client.get(reverse("posts:profile", args=[user.username]))

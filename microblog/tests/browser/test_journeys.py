@@ -206,7 +206,9 @@ def test_logging_out_ends_the_session(page, log_in):
 
     expect(page.get_by_role("alert")).to_contain_text("You have been signed out.")
     page.goto("/")
-    expect(page).to_have_url(re.compile(r"/auth/login/\?next=/$"))
+    expect(page.get_by_role("heading", name="Welcome to Microblog")).to_be_visible()  # the visitors' landing page
+    page.goto("/messages/")
+    expect(page).to_have_url(re.compile(r"/auth/login/\?next=/messages/$"))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
