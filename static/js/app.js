@@ -106,13 +106,12 @@
     function update() {
       var length = bodyLength(field.value);
       var left = max - length;
-      if (left >= 0) {
-        output.textContent = interpolate(ngettext("%s character left", "%s characters left", left), [left]);
-      } else {
-        output.textContent = interpolate(ngettext("%s character too many", "%s characters too many", -left), [-left]);
-      }
-      output.classList.toggle("text-danger", left < 10);
-      // The browser then refuses to submit and shows why (the server would refuse it too).
+      // Past the limit the count goes negative and red; nothing is cut, so a long paste
+      // can be trimmed by hand (the server refuses it and keeps the text).
+      output.textContent = interpolate(ngettext("%s character left", "%s characters left", Math.abs(left)), [left]);
+      output.classList.toggle("text-danger", left < 0);
+      output.classList.toggle("text-body-secondary", left >= 0);
+      // Forms that validate in the browser then refuse to submit and say why.
       if (left < 0) {
         field.setCustomValidity(output.textContent);
       } else if (field.value && !length) {
@@ -124,6 +123,20 @@
     field.addEventListener("input", update);
     update();
   }
+
+  // A field's error is about what it held: typing in it takes the error away.
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.classList || !field.classList.contains("is-invalid")) { return; }
+    field.classList.remove("is-invalid");
+    field.removeAttribute("aria-invalid");
+    var error = document.getElementById(field.id + "_error");
+    if (error) { error.remove(); }
+    var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+      return id && id !== field.id + "_error";
+    });
+    if (described.length) { field.setAttribute("aria-describedby", described.join(" ")); } else { field.removeAttribute("aria-describedby"); }
+  });
 
   // A button with data-confirm (a post's Delete) asks first; it submits the page's
   // #actions-form, so the question is read from the button that sent it.
