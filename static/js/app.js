@@ -5,7 +5,8 @@
 
   var lang = document.documentElement.lang || "en";
 
-  // --- Relative times: the server renders "3 minutes ago"; we keep it fresh. ---
+  // --- Relative times: the server renders "3 minutes ago", or the date past a week; we keep it fresh. ---
+  var week = 604800; // posts/rendering.py SHOW_DATE_AFTER
   var units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
                ["hour", 3600], ["minute", 60], ["second", 1]];
   var relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }) : null;
@@ -16,7 +17,13 @@
     (root || document).querySelectorAll("time[data-relative]").forEach(function (el) {
       var when = new Date(el.getAttribute("datetime"));
       if (isNaN(when)) { return; }
+      if (absolute) { el.title = absolute.format(when); } // the viewer's own time zone
       var seconds = Math.round((when - Date.now()) / 1000);
+      // Past a week, the date the server wrote ("20 Nov"), as reltime() shows it.
+      if (seconds <= -week && el.dataset.date) {
+        el.textContent = el.dataset.date;
+        return;
+      }
       for (var i = 0; i < units.length; i++) {
         if (Math.abs(seconds) >= units[i][1] || units[i][0] === "second") {
           el.textContent = Math.abs(seconds) < 45 && units[i][0] !== "year"
@@ -25,7 +32,6 @@
           break;
         }
       }
-      if (absolute) { el.title = absolute.format(when); } // the viewer's own time zone
     });
   }
 
