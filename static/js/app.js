@@ -160,7 +160,7 @@
 
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       var fallback = select.form.querySelector("[data-autosubmit-fallback]");
-      if (fallback) { fallback.classList.add("visually-hidden"); }
+      if (fallback) { fallback.hidden = true; } // not visually-hidden: that stays a tab stop
       select.addEventListener("change", function () { select.form.submit(); });
     });
 

@@ -1,10 +1,11 @@
-"""The post box and the message form at desktop and phone size."""
+"""The post box and message form at desktop and phone size, the skip link, and tab stops."""
 
 import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
 from posts.models import Post
+from posts.tests.factories import PostFactory
 
 from .conftest import VIEWPORTS
 
@@ -16,6 +17,23 @@ ON_ONE_LINE = """([a, b]) => {
   const one = a.getBoundingClientRect(), two = b.getBoundingClientRect();
   return one.width > 0 && two.width > 0 && one.right <= two.left
     && one.top < two.bottom && two.top < one.bottom;
+}"""
+
+# The element at the centre of the focused one is that element: nothing covers it.
+FOCUSED_AND_UNCOVERED = """() => {
+  const el = document.activeElement, box = el.getBoundingClientRect();
+  const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return box.width > 1 && box.height > 1 && (hit === el || el.contains(hit));
+}"""
+
+# A tab stop a sighted keyboard user cannot see, or one a screen reader is told is not there.
+INVISIBLE_TAB_STOP = """() => {
+  const el = document.activeElement, box = el.getBoundingClientRect(), style = getComputedStyle(el);
+  if (el.closest("[aria-hidden=true]")) { return "aria-hidden: " + el.outerHTML.slice(0, 120); }
+  if (box.width < 2 || box.height < 2 || style.visibility === "hidden" || style.opacity === "0") {
+    return "invisible: " + el.outerHTML.slice(0, 120);
+  }
+  return "";
 }"""
 
 
@@ -89,3 +107,35 @@ def test_the_message_form_has_the_counter_beside_send(open_tab, log_in, viewport
     page.get_by_label("Message").press("ControlOrMeta+End")
     page.get_by_label("Message").press("Backspace")
     expect(page.locator("#id_body_error")).to_have_count(0)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_skip_link_shows_when_focused(open_tab, log_in, viewport):
+    page = log_in(open_tab(viewport=VIEWPORTS[viewport]), UserFactory())
+    page.goto("/")
+    skip = page.get_by_role("link", name="Skip to content")
+
+    page.keyboard.press("Tab")
+
+    expect(skip).to_be_focused()
+    assert page.evaluate(FOCUSED_AND_UNCOVERED), "the focused skip link is hidden or covered"
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("path", ["/", "/explore/", "/user/bob/", "/messages/", "/auth/password_change/"])
+def test_every_tab_stop_is_visible(open_tab, log_in, viewport, path):
+    bob = UserFactory(username="bob")
+    PostFactory(author=bob, body="Hello #tags and @bob https://example.com")
+    me = UserFactory()
+    page = log_in(open_tab(viewport=VIEWPORTS[viewport]), me)
+    page.goto(path)
+
+    seen = set()
+    for _press in range(60):
+        page.keyboard.press("Tab")
+        problem = page.evaluate(INVISIBLE_TAB_STOP)
+        assert not problem, f"on {path}: {problem}"
+        here = page.evaluate("() => document.activeElement.outerHTML")
+        if here in seen or page.evaluate("() => document.activeElement === document.body"):
+            break
+        seen.add(here)
