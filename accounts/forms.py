@@ -24,7 +24,19 @@ class UniqueIdentityMixin:
         return validate_email_free(self.cleaned_data["email"], user=self.instance)
 
 
-class RegistrationForm(UniqueIdentityMixin, UserCreationForm):
+class StrengthErrorsOnNewPasswordMixin:
+    """Put a weak password's errors under the new password, where Django puts them under its confirmation.
+
+    The mismatch error stays under the confirmation, which is what it is about.
+    """
+
+    new_password_field = "password1"
+
+    def validate_password_for_user(self, user, password_field_name=None, **kwargs):
+        super().validate_password_for_user(user, password_field_name=self.new_password_field, **kwargs)
+
+
+class RegistrationForm(StrengthErrorsOnNewPasswordMixin, UniqueIdentityMixin, UserCreationForm):
     email = forms.EmailField(label=_("Email"), max_length=254)
 
     class Meta(UserCreationForm.Meta):
@@ -78,12 +90,18 @@ class SavePasswordThroughServiceMixin:
         return user
 
 
-class PasswordChangeForm(SavePasswordThroughServiceMixin, auth_forms.PasswordChangeForm):
+class PasswordChangeForm(
+    StrengthErrorsOnNewPasswordMixin, SavePasswordThroughServiceMixin, auth_forms.PasswordChangeForm
+):
     """Django's password change; the API tokens end with the old password."""
 
+    new_password_field = "new_password1"
 
-class SetPasswordForm(SavePasswordThroughServiceMixin, auth_forms.SetPasswordForm):
+
+class SetPasswordForm(StrengthErrorsOnNewPasswordMixin, SavePasswordThroughServiceMixin, auth_forms.SetPasswordForm):
     """Django's new-password form of the reset link; the API tokens end with the old password."""
+
+    new_password_field = "new_password1"
 
 
 class AdminUserCreationForm(UniqueIdentityMixin, auth_forms.AdminUserCreationForm):

@@ -243,7 +243,19 @@ class FollowListView(PublicReadMixin, LookaheadPaginationMixin, ListView):
         return User.objects.related_to(self.owner, self.relation).with_follow_state(self.request.user)
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "owner": self.owner, "relation": self.relation}
+        return {
+            **super().get_context_data(**kwargs),
+            "owner": self.owner,
+            "relation": self.relation,
+            "heading": self.heading(),
+        }
+
+    def heading(self) -> str:
+        """Return the page's title: whose list it is, said as the viewer would ("Following")."""
+        own = self.owner.pk == self.request.user.pk
+        if self.relation == "followers":
+            return _("Your followers") if own else _("%(name)s's followers") % {"name": self.owner.username}
+        return _("Following") if own else _("%(name)s follows") % {"name": self.owner.username}
 
 
 class UserPopupView(PublicReadMixin, DetailView):

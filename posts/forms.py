@@ -1,11 +1,12 @@
 import unicodedata
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from microblog.forms import submit_helper
 from posts.body import BODY_MAX_LENGTH, EMPTY_MESSAGE, normalize_body, validate_body
 from posts.search import MAX_QUERY_LENGTH, SORTS
 
@@ -41,9 +42,17 @@ class BodyField(forms.CharField):
 
 
 class PostForm(forms.Form):
-    """The "Say something" box: the body rule of posts/body.py."""
+    """The "Say something" box: the body rule of posts/body.py.
+
+    Rendered by templates/posts/_body_form.html, which puts the counter beside the submit
+    button; the field's own template (posts/_body_field.html) drops crispy's "*", which
+    says nothing on a form of one required field.
+    """
 
     label = _("Say something")
+    placeholder = _("What's on your mind?")
+    # The placeholder says what to write; the label stays for screen readers only.
+    label_hidden = True
     submit_label = _("Post")
 
     body = BodyField()
@@ -51,13 +60,19 @@ class PostForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["body"].label = self.label
-        self.helper = submit_helper(self.submit_label)
+        if self.placeholder:
+            self.fields["body"].widget.attrs["placeholder"] = self.placeholder
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(Field("body", template="posts/_body_field.html"))
 
 
 class MessageForm(PostForm):
     """A private message: the same rules as a post."""
 
     label = _("Message")
+    placeholder = ""
+    label_hidden = False
     submit_label = _("Send")
 
 

@@ -19,6 +19,7 @@ token and no return path, but submit the page's one `#actions-form`
 changes each input in turn and fails if a page keeps the old HTML.
 """
 
+import datetime
 import hashlib
 
 from django.conf import settings
@@ -32,6 +33,8 @@ from posts.translation import get_translator
 
 POST_TEMPLATE = "posts/_post.html"
 POST_HTML_SECONDS = 300
+# Times older than this show their date, not "8 days ago" (posts_extras.reltime).
+SHOW_DATE_AFTER = datetime.timedelta(weeks=1)
 
 
 def render_posts(posts, viewer) -> list[SafeString]:
@@ -76,7 +79,7 @@ def post_key(post, viewer, page_wide: tuple) -> str:
         post.language,
         str(getattr(post, "highlighted_body", "")),  # a search's <mark>s
         post.created_at.isoformat(),
-        _age_bucket(post.created_at, timezone.now()),  # "5 minutes ago"
+        _age_bucket(post.created_at, timezone.now()),  # "5 minutes ago", "20 Nov"
         author.username,
         author.email,  # with the username and the provider: the avatar
         tuple(sorted(mention_names(post).values())),  # which @mentions are links, and to whom
@@ -122,13 +125,21 @@ def mention_names(post) -> dict[str, str]:
     return post.linked_mentions
 
 
-def _age_bucket(value, now) -> int:
-    """Return a number that changes exactly as often as naturaltime(value) may."""
+def _age_bucket(value, now) -> tuple[int, int]:
+    """Return a value that changes exactly as often as the time reltime() shows may.
+
+    Within a week that is naturaltime(value); after it, the date, which changes only with
+    the year ("20 Nov" becomes "20 Nov 2024"), so older posts stay cached. The year is in
+    every bucket: the date rides along in `data-date` for the page's script.
+    """
+    year = timezone.localtime(now).year
     seconds = int((now - value).total_seconds())
     if seconds < 60:
-        return seconds
+        return year, seconds
+    if seconds >= SHOW_DATE_AFTER.total_seconds():
+        return year, -1
     # Minutes within the first day ("5 minutes ago"), hours after ("2 days, 3 hours ago").
-    return 100_000 + seconds // 60 if seconds < 86_400 else 10_000_000 + seconds // 3600
+    return year, 100_000 + seconds // 60 if seconds < 86_400 else 10_000_000 + seconds // 3600
 
 
 def _parent_author(post):

@@ -72,6 +72,14 @@ def test_registering_costs_a_fixed_number_of_queries(client, django_assert_max_n
     assert response.status_code == 302
 
 
+def field_block(response, name: str) -> str:
+    """Return the page's HTML for form field `name`: its label, input, help and errors."""
+    html = response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+    match = re.search(rf'<div id="div_id_{name}".*?(?=<div id="div_id_|<button|<input type="submit")', html, re.DOTALL)
+    assert match, f"no field {name} on the page"
+    return match.group(0)
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "error"),
     [
@@ -82,10 +90,10 @@ def test_registering_costs_a_fixed_number_of_queries(client, django_assert_max_n
         ({"username": ""}, "username", "This field is required"),
         ({"email": ""}, "email", "This field is required"),
         ({"password2": "something else 42"}, "password2", "didn’t match"),
-        ({"password1": "short", "password2": "short"}, "password2", "too short"),
-        ({"password1": "password123", "password2": "password123"}, "password2", "too common"),
-        ({"password1": "8364729105", "password2": "8364729105"}, "password2", "entirely numeric"),
-        ({"password1": "susan1234", "password2": "susan1234"}, "password2", "too similar"),
+        ({"password1": "short", "password2": "short"}, "password1", "too short"),
+        ({"password1": "password123", "password2": "password123"}, "password1", "too common"),
+        ({"password1": "8364729105", "password2": "8364729105"}, "password1", "entirely numeric"),
+        ({"password1": "susan1234", "password2": "susan1234"}, "password1", "too similar"),
     ],
 )
 def test_registration_shows_friendly_form_errors(client, overrides, field, error):
@@ -95,6 +103,8 @@ def test_registration_shows_friendly_form_errors(client, overrides, field, error
 
     assert response.status_code == 200
     assert error in " ".join(response.context["form"].errors[field])
+    assert error in field_block(response, field)  # under the field it is about
+    assert not response.context["form"].non_field_errors()
     assert User.objects.count() == 1
     assert SESSION_KEY not in client.session
 
@@ -366,7 +376,8 @@ def test_a_bad_new_password_on_the_reset_form_shows_an_error(client):
     response = client.post(landing["Location"], {"new_password1": "123", "new_password2": "123"})
 
     assert response.status_code == 200
-    assert response.context["form"].errors["new_password2"]
+    assert "too short" in field_block(response, "new_password1")
+    assert "too short" not in field_block(response, "new_password2")
     user.refresh_from_db()
     assert user.check_password(DEFAULT_PASSWORD)
 
@@ -496,17 +507,20 @@ def test_changing_the_password_keeps_the_user_signed_in(client):
     [
         ({"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, "old_password"),
         ({"old_password": DEFAULT_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": "x"}, "new_password2"),
-        ({"old_password": DEFAULT_PASSWORD, "new_password1": "abc", "new_password2": "abc"}, "new_password2"),
+        ({"old_password": DEFAULT_PASSWORD, "new_password1": "abc", "new_password2": "abc"}, "new_password1"),
     ],
 )
-def test_a_bad_password_change_shows_a_form_error(client, data, field):
+def test_a_bad_password_change_shows_the_error_under_its_field(client, data, field):
     user = UserFactory()
     client.force_login(user)
 
     response = client.post(reverse("accounts:password_change"), data)
 
     assert response.status_code == 200
-    assert response.context["form"].errors[field]
+    errors = response.context["form"].errors
+    assert all(error in field_block(response, field) for error in errors[field])
+    assert set(errors) == {field}
+    assert not response.context["form"].non_field_errors()
     user.refresh_from_db()
     assert user.check_password(DEFAULT_PASSWORD)
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.avatars import identicon_seed
 from accounts.models import Follow, Notification, User
@@ -418,7 +418,7 @@ def test_followers_page_lists_people_with_avatar_name_about_and_button(client, m
     assert "Big fan." in content
     assert reverse("accounts:follow", args=["fan"]) in content
     assert reverse("accounts:follow", args=["me"]) not in content  # no button for yourself
-    assert "Followers of susan" in content
+    assert '<h1 class="h3 mb-3">susan&#x27;s followers</h1>' in content
 
 
 def test_following_page_marks_who_you_already_follow(client, me):
@@ -428,8 +428,34 @@ def test_following_page_marks_who_you_already_follow(client, me):
 
     content = client.get(reverse("accounts:following", args=["susan"])).content.decode()
 
-    assert "Followed by susan" in content
+    assert '<h1 class="h3 mb-3">susan follows</h1>' in content
     assert reverse("accounts:unfollow", args=["friend"]) in content
+
+
+@pytest.mark.parametrize(
+    ("name", "heading", "title"),
+    [
+        ("accounts:following", '<h1 class="h3 mb-3">Following</h1>', "<title>Following · Microblog</title>"),
+        ("accounts:followers", '<h1 class="h3 mb-3">Your followers</h1>', "<title>Your followers · Microblog</title>"),
+    ],
+)
+def test_your_own_follow_lists_are_titled_for_you(client, me, name, heading, title):
+    content = client.get(reverse(name, args=["me"])).content.decode()
+
+    assert heading in content
+    assert title in content
+
+
+def test_follow_list_titles_are_translated(client, me):
+    UserFactory(username="susan")
+    spanish = {"accept-language": "es"}
+
+    with translation.override("en"):  # the requests' Spanish ends with them, not in later tests
+        following = client.get(reverse("accounts:following", args=["susan"]), headers=spanish).content.decode()
+        own = client.get(reverse("accounts:following", args=["me"]), headers=spanish).content.decode()
+
+    assert "Cuentas que sigue susan</h1>" in following
+    assert ">Siguiendo</h1>" in own
 
 
 def test_an_empty_follow_list_says_so(client, me):

@@ -309,8 +309,33 @@ def test_post_from_three_minutes_ago_says_hace_3_minutos_in_spanish(client):
         spanish = client.get(reverse("posts:explore"), headers=SPANISH)
         english = client.get(reverse("posts:explore"), headers={"accept-language": "en"})
 
-    assert 'title="5 de marzo de 2024 a las 14:00" data-relative>hace 3 minutos</time>' in text(spanish)
+    assert 'title="5 de marzo de 2024 a las 14:00" data-relative data-date="5 Mar">hace 3 minutos</time>' in text(
+        spanish
+    )
     assert ">3 minutes ago</time>" in text(english)
+
+
+@pytest.mark.parametrize(
+    ("age", "english", "spanish"),
+    [
+        (timedelta(days=6, hours=23), ">6 days, 23 hours ago</time>", ">hace 6 días, 23 horas</time>"),
+        (timedelta(days=7), ">26 Feb</time>", ">26 Feb</time>"),
+        (timedelta(days=100), ">25 Nov 2023</time>", ">25 Nov 2023</time>"),
+    ],
+)
+def test_a_time_older_than_a_week_shows_its_date_with_the_year_when_not_this_years(client, age, english, spanish):
+    with time_machine.travel(datetime(2024, 3, 4, 14, 3, tzinfo=UTC), tick=False):
+        post = PostFactory(created_at=timezone.now() - age)
+        client.force_login(post.author)
+        pages = {
+            lang: text(client.get(reverse("posts:explore"), headers={"accept-language": lang}))
+            for lang in ("es", "en")  # English last: the language outlives the request
+        }
+
+    assert english in pages["en"]
+    assert spanish in pages["es"]
+    # The time links to the post's thread page.
+    assert re.search(rf'<a href="{post.get_absolute_url()}"[^>]*><time ', pages["en"])
 
 
 @pytest.mark.parametrize(

@@ -60,14 +60,21 @@ def render_body(post, render=escape):
 
 @register.simple_tag
 def reltime(value):
-    """Render a <time> with a server-localized relative time that static/js/app.js refines."""
+    """Render a <time>: a server-localized relative time that static/js/app.js refines.
+
+    Past a week it shows the date instead ("20 Nov", with the year when not this year);
+    `data-date` carries it, so a page left open shows it too once the week has passed.
+    """
     if value is None:
         return ""
+    local, now = timezone.localtime(value), timezone.now()
+    date = formats.date_format(local, "j M" if local.year == timezone.localtime(now).year else "j M Y")
     return format_html(
-        '<time datetime="{}" title="{}" data-relative>{}</time>',
+        '<time datetime="{}" title="{}" data-relative data-date="{}">{}</time>',
         value.isoformat(),
-        formats.date_format(timezone.localtime(value), "DATETIME_FORMAT"),
-        naturaltime(value),
+        formats.date_format(local, "DATETIME_FORMAT"),
+        date,
+        date if now - value >= rendering.SHOW_DATE_AFTER else naturaltime(value),
     )
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.tests.factories import FollowFactory, UserFactory
 from posts.models import Mention, Post
+from posts.rendering import _age_bucket
 from posts.tests.factories import (
     BookmarkFactory,
     BoostFactory,
@@ -142,6 +143,7 @@ INPUTS = {
     "translator setting": {"settings": {"TRANSLATOR": "libretranslate", "TRANSLATOR_URL": "http://127.0.0.1:9"}},
     "viewer (own post: Delete)": {"change": view_as_the_author},
     "time passing": {"travel": datetime.timedelta(minutes=2)},
+    "crossing the week line (the date)": {"travel": datetime.timedelta(days=7)},
     # The action bar: the counts, and the viewer's own state.
     "viewer's like": {"change": like_it},
     "like count": {"change": someone_likes_it},
@@ -314,3 +316,28 @@ def test_the_action_bar_words_follow_the_language():
     assert english["like"] == "Like"
     with translation.override("es"):
         assert spanish["like"] == translation.gettext("Like") != "Like"
+
+
+def test_past_a_week_the_html_changes_with_the_year_only():
+    created = datetime.datetime(2024, 11, 20, 9, tzinfo=datetime.UTC)
+    week = datetime.timedelta(weeks=1)
+
+    with override_settings(TIME_ZONE="UTC"):
+        assert _age_bucket(created, created + week - datetime.timedelta(hours=1)) != _age_bucket(
+            created, created + week
+        )
+        assert _age_bucket(created, created + week) == _age_bucket(created, created + datetime.timedelta(days=40))
+        new_year = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+        assert _age_bucket(created, new_year - datetime.timedelta(seconds=1)) != _age_bucket(created, new_year)
+
+
+def test_an_old_post_shows_its_date_and_next_year_its_year_too(client):
+    with time_machine.travel(datetime.datetime(2024, 12, 31, 12, tzinfo=datetime.UTC), tick=False):
+        post = PostFactory(created_at=datetime.datetime(2024, 11, 20, 9, tzinfo=datetime.UTC))
+        client.force_login(UserFactory())
+        this_year = article(client.get(reverse("posts:explore")).text, post)
+    with time_machine.travel(datetime.datetime(2025, 1, 1, 12, tzinfo=datetime.UTC), tick=False):
+        next_year = article(client.get(reverse("posts:explore")).text, post)
+
+    assert ">20 Nov</time>" in this_year
+    assert ">20 Nov 2024</time>" in next_year

@@ -5,7 +5,8 @@
 
   var lang = document.documentElement.lang || "en";
 
-  // --- Relative times: the server renders "3 minutes ago"; we keep it fresh. ---
+  // --- Relative times: the server renders "3 minutes ago", or the date past a week; we keep it fresh. ---
+  var week = 604800; // posts/rendering.py SHOW_DATE_AFTER
   var units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
                ["hour", 3600], ["minute", 60], ["second", 1]];
   var relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }) : null;
@@ -16,7 +17,13 @@
     (root || document).querySelectorAll("time[data-relative]").forEach(function (el) {
       var when = new Date(el.getAttribute("datetime"));
       if (isNaN(when)) { return; }
+      if (absolute) { el.title = absolute.format(when); } // the viewer's own time zone
       var seconds = Math.round((when - Date.now()) / 1000);
+      // Past a week, the date the server wrote ("20 Nov"), as reltime() shows it.
+      if (seconds <= -week && el.dataset.date) {
+        el.textContent = el.dataset.date;
+        return;
+      }
       for (var i = 0; i < units.length; i++) {
         if (Math.abs(seconds) >= units[i][1] || units[i][0] === "second") {
           el.textContent = Math.abs(seconds) < 45 && units[i][0] !== "year"
@@ -25,7 +32,6 @@
           break;
         }
       }
-      if (absolute) { el.title = absolute.format(when); } // the viewer's own time zone
     });
   }
 
@@ -106,13 +112,12 @@
     function update() {
       var length = bodyLength(field.value);
       var left = max - length;
-      if (left >= 0) {
-        output.textContent = interpolate(ngettext("%s character left", "%s characters left", left), [left]);
-      } else {
-        output.textContent = interpolate(ngettext("%s character too many", "%s characters too many", -left), [-left]);
-      }
-      output.classList.toggle("text-danger", left < 10);
-      // The browser then refuses to submit and shows why (the server would refuse it too).
+      // Past the limit the count goes negative and red; nothing is cut, so a long paste
+      // can be trimmed by hand (the server refuses it and keeps the text).
+      output.textContent = interpolate(ngettext("%s character left", "%s characters left", Math.abs(left)), [left]);
+      output.classList.toggle("text-danger", left < 0);
+      output.classList.toggle("text-body-secondary", left >= 0);
+      // Forms that validate in the browser then refuse to submit and say why.
       if (left < 0) {
         field.setCustomValidity(output.textContent);
       } else if (field.value && !length) {
@@ -124,6 +129,20 @@
     field.addEventListener("input", update);
     update();
   }
+
+  // A field's error is about what it held: typing in it takes the error away.
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.classList || !field.classList.contains("is-invalid")) { return; }
+    field.classList.remove("is-invalid");
+    field.removeAttribute("aria-invalid");
+    var error = document.getElementById(field.id + "_error");
+    if (error) { error.remove(); }
+    var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+      return id && id !== field.id + "_error";
+    });
+    if (described.length) { field.setAttribute("aria-describedby", described.join(" ")); } else { field.removeAttribute("aria-describedby"); }
+  });
 
   // A button with data-confirm (a post's Delete) asks first; it submits the page's
   // #actions-form, so the question is read from the button that sent it.
@@ -141,7 +160,7 @@
 
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       var fallback = select.form.querySelector("[data-autosubmit-fallback]");
-      if (fallback) { fallback.classList.add("visually-hidden"); }
+      if (fallback) { fallback.hidden = true; } // not visually-hidden: that stays a tab stop
       select.addEventListener("change", function () { select.form.submit(); });
     });
 
