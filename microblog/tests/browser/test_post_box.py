@@ -1,5 +1,7 @@
 """The post box and message form at desktop and phone size, the skip link, and tab stops."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -46,6 +48,7 @@ def paste(field, text):
 def counter_beside_button(page, button_name):
     counter = page.locator("[data-char-counter-for=id_body]")
     button = page.get_by_role("button", name=button_name, exact=True)
+    expect(counter).to_have_text(re.compile(r"\S"))  # the page's script has counted (it fills the text)
     assert page.evaluate(ON_ONE_LINE, [counter.element_handle(), button.element_handle()])
     return counter
 
