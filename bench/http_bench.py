@@ -343,8 +343,9 @@ QUERY_BUDGET = {
     "thread": 7,
     # Also the UPDATE that marks them read and the re-read of the recounted badge.
     "activity": 7,
-    "search common": 4,
-    "search rare": 4,
+    # Session, user, the ranked posts, the matching people, the posts' mentions.
+    "search common": 5,
+    "search rare": 5,
     "notifications": 3,
     "api user": 2,
     "api feed": 7,
