@@ -25,6 +25,22 @@ def run_check(settings_module, *args, **env):
     )
 
 
+def settings_values(settings_module, expression, **env):
+    """Return the words that printing `expression` (on `s`, the settings) gives under `settings_module`."""
+    code = f"import django; django.setup(); from django.conf import settings as s; print({expression})"
+    clean = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME"}}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": settings_module, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.split()
+
+
 def test_dev_settings_work_with_an_empty_environment():
     result = run_check("microblog.settings.dev")
 
@@ -60,57 +76,31 @@ def test_prod_https_switches_can_be_turned_off_for_loopback_runs():
         "CSRF_COOKIE_SECURE": "false",
         "SECURE_HSTS_SECONDS": "0",
     }
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
-    )
-    clean = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME"}}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "microblog.settings.prod", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    values = settings_values(
+        "microblog.settings.prod",
+        "s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS",
+        **env,
     )
 
-    assert result.stdout.split() == ["False", "False", "False", "0"]
+    assert values == ["False", "False", "False", "0"]
 
 
 def test_postgres_url_gets_persistent_health_checked_connections():
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; d = s.DATABASES['default']; "
-        "print(d['ENGINE'], d['CONN_MAX_AGE'] > 0, d['CONN_HEALTH_CHECKS'])"
-    )
-    clean = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME"}}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "microblog.settings.dev", "DATABASE_URL": "postgres://u@db:5432/x"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    values = settings_values(
+        "microblog.settings.dev",
+        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['CONN_MAX_AGE'] > 0, "
+        "s.DATABASES['default']['CONN_HEALTH_CHECKS']",
+        DATABASE_URL="postgres://u@db:5432/x",
     )
 
-    assert result.stdout.split() == ["django.db.backends.postgresql", "True", "True"]
+    assert values == ["django.db.backends.postgresql", "True", "True"]
 
 
 def test_the_debug_toolbar_starts_folded_in_development():
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; c = s.DEBUG_TOOLBAR_CONFIG; "
-        "print('debug_toolbar' in s.INSTALLED_APPS, c['SHOW_COLLAPSED'], c['USE_SHADOW_DOM'])"
-    )
-    clean = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME"}}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "microblog.settings.dev"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    values = settings_values(
+        "microblog.settings.dev",
+        "'debug_toolbar' in s.INSTALLED_APPS, s.DEBUG_TOOLBAR_CONFIG['SHOW_COLLAPSED'], "
+        "s.DEBUG_TOOLBAR_CONFIG['USE_SHADOW_DOM']",
     )
 
-    assert result.stdout.split() == ["True", "True", "False"]
+    assert values == ["True", "True", "False"]
