@@ -359,27 +359,17 @@ class RecentPostsFormSet(BaseInlineFormSet):
         return self._recent
 
 
-class RecentPostsInline(admin.TabularInline):
+class RecentPostsInline(ReadOnlyInline):
     """A user's newest posts on their admin page, read-only, each linking to its own page."""
 
     model = Post
     formset = RecentPostsFormSet
     fields = readonly_fields = ["body", "language", "created_at"]
-    extra = 0
     show_change_link = True
     verbose_name_plural = _("Most recent posts")
 
     def get_queryset(self, request):
         return super().get_queryset(request).order_by("-created_at", "-pk")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # accounts never imports posts, so the posts inline joins the user page from this side.
