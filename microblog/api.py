@@ -20,7 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from microblog.errors import error_payload, json_error
-from microblog.pagination import fetch_page
+from microblog.pagination import fetch_page, positive_int
 
 # ---------------------------------------------------------------------------
 # Views
@@ -81,15 +81,6 @@ class StrictEmailField(StrictStringMixin, serializers.EmailField):
 # ---------------------------------------------------------------------------
 
 
-def _positive_int(raw, default: int) -> int:
-    """Return `raw` as an int >= 1, or `default` when it is missing or not a number."""
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return default
-    return max(value, 1)
-
-
 class MicroblogPagination(BasePagination):
     """microblog's collection: {"items", "_meta", "_links"} with ?page= and ?per_page=.
 
@@ -105,9 +96,9 @@ class MicroblogPagination(BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.path = request.path
-        self.page = _positive_int(request.query_params.get("page"), 1)
+        self.page = positive_int(request.query_params.get("page"))
         self.per_page = min(
-            _positive_int(request.query_params.get("per_page"), self.default_per_page), self.max_per_page
+            positive_int(request.query_params.get("per_page"), self.default_per_page), self.max_per_page
         )
         self.request = request
         self.total_items = self.count_items(queryset)

@@ -8,6 +8,15 @@ from django.utils.functional import cached_property
 MAX_OFFSET = 2**31 - 1
 
 
+def positive_int(raw, default: int = 1) -> int:
+    """Return `raw` (a query parameter: ?page=, ?per_page=) as an int >= 1, or `default` if it is no number."""
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return default
+    return max(value, 1)
+
+
 def fetch_page(queryset, number: int, per_page: int) -> tuple[list, bool]:
     """Return the rows of page `number` (from 1) and whether a next page exists.
 

@@ -27,7 +27,7 @@ from django.db import connections
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 
 from accounts.models import Follow, User
-from microblog.pagination import MAX_OFFSET, ListPage
+from microblog.pagination import MAX_OFFSET, ListPage, positive_int
 from posts.models import Bookmark, Boost, Post, Tagging
 
 # The columns of an entry, as every source selects them.
@@ -236,10 +236,7 @@ def timeline_page(timeline: Timeline, params, viewer, per_page: int) -> Timeline
         more_older = len(entries) > per_page
         posts = load_posts(entries[:per_page], viewer)
         return TimelinePage(posts, is_first=False, has_next=more_older, has_previous=True)
-    try:
-        number = max(int(params.get("page", 1)), 1)
-    except (TypeError, ValueError):
-        number = 1
+    number = positive_int(params.get("page"))
     offset = min((number - 1) * per_page, MAX_OFFSET)
     entries = timeline.entries(limit=per_page + 1, offset=offset)
     posts = load_posts(entries[:per_page], viewer)

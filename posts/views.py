@@ -20,7 +20,7 @@ from accounts.models import User
 from microblog.errors import json_error
 from microblog.jsonbody import MalformedJSON, parse_json_object
 from microblog.mixins import JsonLoginRequiredMixin, PublicReadMixin
-from microblog.pagination import LookaheadPaginationMixin
+from microblog.pagination import LookaheadPaginationMixin, positive_int
 from microblog.redirects import safe_next
 from microblog.throttling import ReactionRateThrottle, TranslateRateThrottle, throttle
 from posts import services, timelines
@@ -213,11 +213,7 @@ class PostView(PublicReadMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         post = get_object_or_404(Post.objects.visible().only("pk", "conversation"), pk=self.kwargs["pk"])
-        try:
-            page = max(int(self.request.GET.get("page", 1)), 1)
-        except ValueError:
-            page = 1
-        thread = read_thread(post, self.request.user, page=page)
+        thread = read_thread(post, self.request.user, page=positive_int(self.request.GET.get("page")))
         # The whole page's posts in one cache read; the tree's {% render_post %} then finds each one's HTML.
         render_posts([*filter(None, thread.ancestors), thread.post, *thread.descendants()], self.request.user)
         form = None
