@@ -93,6 +93,13 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    """Give every test its own MEDIA_ROOT, so uploads never land in the project or meet another test's."""
+    settings.MEDIA_ROOT = tmp_path / "media"  # FileSystemStorage follows the setting_changed signal
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Launch Debian's chromium once per test process."""

@@ -1,6 +1,7 @@
 """Root URLconf: the only module of the project package that imports the apps."""
 
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
@@ -55,3 +56,8 @@ handler400 = "microblog.views.bad_request"
 handler403 = "microblog.views.permission_denied"
 handler404 = "microblog.views.page_not_found"
 handler500 = "microblog.views.server_error"
+
+# Uploaded pictures: Django serves MEDIA_ROOT only while developing; in production the web
+# server does (docs/deployment.md), or S3 when MEDIA_STORAGE=s3.
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -161,6 +161,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Uploaded pictures (microblog/images.py): re-encoded files of our own, under MEDIA_ROOT.
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_MAX_UPLOAD_MB = env.int("MEDIA_MAX_UPLOAD_MB", default=10)
+# Width x height that an upload may declare before a byte is decoded: 50 million is a
+# 48-megapixel phone's photo with room to spare (200 MB decoded); a bomb declares billions.
+MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=50_000_000)
+
 # Background tasks live in the database by default (`manage.py db_worker`); with Redis,
 # in RQ queues (`manage.py rqworker --job-class django_tasks_rq.Job`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
