@@ -1,5 +1,5 @@
 // Microblog's own behaviour: relative times, user popups, the character counter,
-// confirmations, the language switch and the colour-mode toggle. No inline scripts.
+// confirmations and the language switch (the colour mode is theme.js's). No inline scripts.
 (function () {
   "use strict";
 
@@ -151,7 +151,21 @@
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
 
+  // --- The phone's compose button (includes/bottom_nav.html) links to home's #post-box. ---
+  // Following the link scrolls to the box; this puts the cursor in it too, and on home
+  // itself, where the box already is, does so without reloading.
+  function focusPostBox() {
+    var field = document.querySelector("#post-box textarea");
+    if (field) { field.focus(); }
+    return Boolean(field);
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.compose-button");
+    if (link && link.pathname === window.location.pathname && focusPostBox()) { event.preventDefault(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
+    if (window.location.hash === "#post-box") { focusPostBox(); }
     refreshTimes();
     setInterval(refreshTimes, 60000);
     document.querySelectorAll("a.user-popup[data-popup-url]").forEach(setUpPopup);
@@ -163,19 +177,6 @@
       if (fallback) { fallback.hidden = true; } // not visually-hidden: that stays a tab stop
       select.addEventListener("change", function () { select.form.submit(); });
     });
-
-    var toggle = document.getElementById("theme-toggle");
-    if (toggle) {
-      // A toggle button: screen readers announce "pressed" while dark mode is on.
-      var isDark = function () { return document.documentElement.getAttribute("data-bs-theme") === "dark"; };
-      toggle.setAttribute("aria-pressed", String(isDark()));
-      toggle.addEventListener("click", function () {
-        var next = isDark() ? "light" : "dark";
-        document.documentElement.setAttribute("data-bs-theme", next);
-        toggle.setAttribute("aria-pressed", String(next === "dark"));
-        try { localStorage.setItem("theme", next); } catch (e) { /* private mode */ }
-      });
-    }
   });
 
   window.microblog = window.microblog || {};
