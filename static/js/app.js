@@ -216,21 +216,7 @@
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
 
-  // --- The phone's compose button (includes/bottom_nav.html) links to home's #post-box. ---
-  // Following the link scrolls to the box; this puts the cursor in it too, and on home
-  // itself, where the box already is, does so without reloading.
-  function focusPostBox() {
-    var field = document.querySelector("#post-box textarea");
-    if (field) { field.focus(); }
-    return Boolean(field);
-  }
-  document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest("a.compose-button");
-    if (link && link.pathname === window.location.pathname && focusPostBox()) { event.preventDefault(); }
-  });
-
   document.addEventListener("DOMContentLoaded", function () {
-    if (window.location.hash === "#post-box") { focusPostBox(); }
     refreshTimes();
     setInterval(refreshTimes, 60000);
     document.querySelectorAll("a.user-popup[data-popup-url]").forEach(setUpPopup);
