@@ -13,7 +13,8 @@
   window.SwaggerUIBundle({
     url: root.getAttribute("data-schema-url"),
     domNode: root,
-    deepLinking: true,
+    // Deep links would put a link inside each operation's toggle button (nested controls).
+    deepLinking: false,
     persistAuthorization: false,
     // No calls to an outside validator: the page works offline and leaks nothing.
     validatorUrl: null

@@ -285,14 +285,14 @@ def test_the_api_reference_has_the_site_s_header_and_colour_mode(open_tab, log_i
     expect(page.locator("html")).to_have_attribute("data-bs-theme", "dark")
     expect(page.locator("html")).to_have_class(re.compile(r"\bdark-mode\b"))
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
-    save_screenshot(page, f"api-docs-{viewport}-dark")
+    save_screenshot(page, f"api-docs-switched-{viewport}-dark")
 
     page.get_by_role("button", name="developer").click()
     page.get_by_role("button", name="Dark mode").click()
     expect(page.locator("html")).to_have_attribute("data-bs-theme", "light")
     expect(page.locator("html")).not_to_have_class(re.compile(r"\bdark-mode\b"))
     page.keyboard.press("Escape")
-    save_screenshot(page, f"api-docs-{viewport}-light")
+    save_screenshot(page, f"api-docs-switched-{viewport}-light")
 
     page.get_by_role("link", name="Back to the home page").click()
     expect(page).to_have_url(re.compile(r"/$"))
