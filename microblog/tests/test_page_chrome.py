@@ -1,5 +1,5 @@
-"""The page chrome (navbar, footer language switcher, post form, profile header) is
-rendered for every response: each viewer sees their own, current state, and every form
+"""The page chrome (navbar, user menu, phone bottom bar, footer, post form, profile header)
+is rendered for every response: each viewer sees their own, current state, and every form
 carries a fresh CSRF token and the page to come back to."""
 
 import re
@@ -44,7 +44,7 @@ def test_each_viewer_gets_their_own_navbar(client):
 
     page = client.get(reverse("posts:explore")).text
 
-    assert 'class="rounded-circle me-1">bob' in navbar(page)
+    assert '<span class="text-truncate">bob</span>' in navbar(page)
     assert "alice" not in navbar(page)
 
 
@@ -176,3 +176,172 @@ def test_the_profile_header_keeps_its_follow_button_fresh(client):
 
     assert ">Unfollow</button>" in page
     assert "<strong>1</strong> follower" in page
+
+
+def bottom_nav(page: str) -> str:
+    start = page.index('<nav class="bottom-nav')
+    return page[start : page.index("</nav>", start)]
+
+
+def user_menu(page: str) -> str:
+    start = page.index('<div class="navbar-nav user-menu')
+    return page[start : page.index("</ul>", start)]
+
+
+def current_links(html: str) -> list[str]:
+    return re.findall(r'<a class="nav-link" href="([^"]+)" aria-current="page">', html)
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [
+        ("/", "/"),
+        ("/explore/", "/explore/"),
+        ("/search/?q=coffee", "/search/"),
+        ("/activity/", "/activity/"),
+        ("/messages/", "/messages/"),
+        ("/messages/sent/", "/messages/"),
+        ("/send_message/bob/", "/messages/"),
+        ("/user/Alice/", "/user/alice/"),
+        ("/user/alice/replies/", "/user/alice/"),
+        ("/user/bob/", None),
+        ("/bookmarks/", None),
+    ],
+)
+def test_the_bottom_bar_marks_the_section_of_the_page(client, path, current):
+    client.force_login(UserFactory(username="alice"))
+    UserFactory(username="bob")
+
+    bar = bottom_nav(client.get(path).text)
+
+    assert current_links(bar) == ([current] if current else [])
+
+
+def test_the_bottom_bar_links_every_section_and_carries_the_live_badges(client):
+    alice, bob = UserFactory(username="alice"), UserFactory()
+    Message.objects.create(sender=bob, recipient=alice, body="hi")
+    client.force_login(alice)
+
+    page = client.get(reverse("posts:explore")).text
+    bar = bottom_nav(page)
+
+    for url in ("/", "/explore/", "/search/", "/activity/", "/messages/", "/user/alice/"):
+        assert f'href="{url}"' in bar
+    # The same hooks as the navbar's badges: static/js/notifications.js updates them all.
+    assert "data-unread-badge>1</span>" in bar
+    assert '<span class="visually-hidden" data-unread-label>unread</span>' in bar
+    assert "data-activity-badge hidden>0</span>" in bar
+    # Every icon has a name for screen readers, and the bar sits on phones only.
+    assert bar.count('class="bottom-nav-label"') == 6
+    assert 'class="bottom-nav d-md-none' in bar
+    assert 'class="compose-button btn btn-primary rounded-circle d-md-none shadow" href="/#id_body"' in page
+    assert "has-bottom-nav" in page[page.index("<body") : page.index(">", page.index("<body"))]
+
+
+def test_the_compose_button_lands_on_home_s_post_box(client):
+    client.force_login(UserFactory())
+
+    page = client.get(reverse("posts:home")).text
+
+    # The link's target is the body field itself: following it focuses the field.
+    (field,) = re.findall(r'<textarea [^>]*id="id_body"[^>]*>', page)
+    assert 'name="body"' in field
+
+
+def test_a_visitor_gets_no_bottom_bar_but_the_ways_in(client):
+    page = client.get(reverse("posts:explore")).text
+
+    assert "bottom-nav" not in page
+    assert "compose-button" not in page
+    assert "has-bottom-nav" not in page
+    # Not folded behind a menu button: in sight at every width.
+    assert "navbar-toggler" not in page
+    assert f'href="{reverse("accounts:login")}">Log in</a>' in navbar(page)
+    assert f'href="{reverse("accounts:register")}">Register</a>' in navbar(page)
+
+
+def test_a_signed_in_user_changes_colour_mode_and_language_from_the_user_menu(client):
+    client.force_login(UserFactory())
+
+    page = client.get(reverse("posts:explore")).text
+    menu = user_menu(page)
+
+    assert 'id="theme-toggle" data-theme-toggle aria-pressed="false" hidden' in menu
+    language = form_html(menu, reverse("set_language"))
+    assert 'name="next" value="/explore/"' in language
+    assert re.search(r'name="language" value="es" lang="es" class="dropdown-item[^"]*">\s*Español', language)
+    assert re.search(r'value="en" lang="en" class="dropdown-item[^"]*" aria-current="true"', language)
+    # The footer no longer repeats them.
+    footer = page[page.index("<footer") :]
+    assert "set_language" not in footer
+    assert reverse("set_language") not in footer
+    assert "theme-toggle" not in footer
+
+
+def test_the_user_menu_marks_spanish_when_it_is_the_language(client):
+    client.force_login(UserFactory())
+
+    menu = user_menu(client.get(reverse("posts:explore"), headers={"accept-language": "es"}).text)
+
+    assert re.search(r'value="es" lang="es" class="dropdown-item[^"]*" aria-current="true"', menu)
+    assert not re.search(r'value="en" lang="en" class="dropdown-item[^"]*" aria-current', menu)
+
+
+def test_the_user_menu_s_language_buttons_switch_the_language_without_javascript(client):
+    client.force_login(UserFactory())
+    client.get(reverse("posts:explore"))
+
+    response = client.post(reverse("set_language"), {"language": "es", "next": "/explore/"})
+
+    assert response.status_code == 302
+    assert response.url == "/explore/"
+    assert "Cerrar sesión" in client.get(reverse("posts:explore")).text
+
+
+def test_a_visitor_keeps_colour_mode_and_language_in_the_footer(client):
+    page = client.get(reverse("accounts:login")).text
+
+    footer = page[page.index("<footer") :]
+    assert 'id="language-select"' in footer
+    assert 'id="theme-toggle" data-theme-toggle aria-pressed="false" hidden' in footer
+    assert "user-menu" not in page
+
+
+def test_the_staff_link_is_in_the_user_menu_on_phones(client):
+    client.force_login(UserFactory(is_staff=True))
+
+    menu = user_menu(client.get(reverse("posts:explore")).text)
+
+    assert f'<li class="d-md-none"><a class="dropdown-item" href="{reverse("admin:index")}">Admin</a></li>' in menu
+
+
+def test_the_export_progress_strip_sits_under_the_navbar_for_members_only(client):
+    client.force_login(UserFactory())
+    page = client.get(reverse("posts:explore")).text
+
+    assert 'id="export-progress"' not in navbar(page)
+    assert page.index("</nav>") < page.index('<div id="export-progress"') < page.index('<main id="main"')
+    strip = page[page.index('<div id="export-progress"') : page.index('<main id="main"')]
+    assert 'role="status" aria-live="polite"' in strip
+    assert 'role="progressbar"' in strip
+    assert 'id="export-progress"' not in Client().get(reverse("posts:explore")).text
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "member"])
+def test_the_api_docs_page_has_the_site_s_header_and_colour_mode(client, signed_in, django_assert_num_queries):
+    if signed_in:
+        client.force_login(UserFactory(username="reader"))
+
+    with django_assert_num_queries(2 if signed_in else 0):  # the session and the user
+        response = client.get(reverse("api:docs"))
+
+    page = response.text
+    assert response.status_code == 200
+    assert 'aria-label="Main navigation"' in page
+    assert f'<a class="d-inline-flex align-items-center gap-1" href="{reverse("posts:home")}">' in page
+    assert "Back to the home page" in page
+    # theme.js sets data-bs-theme before the page paints; api-docs.js passes it on to Swagger UI.
+    assert page.index("js/theme.js") < page.index("</head>")
+    assert "vendor/swagger-ui/swagger-ui.css" in page[: page.index("</head>")]
+    assert page.index("swagger-ui-bundle.js") < page.index("js/api-docs.js")
+    assert ('<span class="text-truncate">reader</span>' in page) is signed_in

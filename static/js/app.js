@@ -1,5 +1,5 @@
 // Microblog's own behaviour: relative times, user popups, the character counter,
-// confirmations, the language switch and the colour-mode toggle. No inline scripts.
+// confirmations and the language switch (the colour mode is theme.js's). No inline scripts.
 (function () {
   "use strict";
 
@@ -35,7 +35,32 @@
     });
   }
 
-  // --- User popups: load the card once per element, when the pointer rests. ---
+  // --- User popups: load the card once per element, when the pointer or the focus rests. ---
+  // The card is appended to <body>, far from its link in the tab order, so the keyboard is
+  // led through it as if it came right after the link: Tab from the link enters the card
+  // (its profile link, counts and Follow button), Shift+Tab from its first control goes back
+  // to the link, Tab from its last control closes it and goes on to what follows the link,
+  // and Escape closes it and gives the focus back to the link.
+  var FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+  function tabStops(root) {
+    return Array.prototype.filter.call(root.querySelectorAll(FOCUSABLE), function (element) {
+      return element.getClientRects().length > 0;
+    });
+  }
+
+  function openCard(link) {
+    var id = link.getAttribute("aria-describedby"); // set by Bootstrap while the card is shown
+    return id ? document.getElementById(id) : null;
+  }
+
+  // Give the focus back to the link without reopening the card it has just closed.
+  function returnFocus(link) {
+    link.dataset.popupQuiet = "1";
+    link.focus();
+    delete link.dataset.popupQuiet;
+  }
+
   function setUpPopup(link) {
     var timer = null, popover = null, loading = false;
     function show() {
@@ -52,15 +77,24 @@
           content.querySelectorAll('input[name="next"]').forEach(function (input) {
             input.value = window.location.pathname + window.location.search;
           });
-          // A DOM node is not sanitized, so the follow form and button keep working.
-          popover = new bootstrap.Popover(link, { content: content, html: true, trigger: "manual", placement: "auto", sanitize: false });
-          // The pointer may move onto the card (to press Follow) without closing it.
+          // A DOM node is not sanitized, so the follow form and button keep working. The card
+          // holds controls, so it is a (non-modal) dialog named after the user, not a tooltip.
+          popover = new bootstrap.Popover(link, {
+            content: content, html: true, trigger: "manual", placement: "auto", sanitize: false,
+            template: '<div class="popover" role="dialog"><div class="popover-arrow"></div><div class="popover-body"></div></div>'
+          });
           link.addEventListener("inserted.bs.popover", function () {
             var tip = popover.tip;
             if (tip && !tip.dataset.watched) {
               tip.dataset.watched = "1";
+              tip.setAttribute("aria-label", link.textContent.trim());
+              // The pointer may move onto the card (to press Follow) without closing it.
               tip.addEventListener("mouseenter", function () { clearTimeout(timer); });
               tip.addEventListener("mouseleave", hideSoon);
+              tip.addEventListener("keydown", function (event) { keyInCard(event, tip); });
+              tip.addEventListener("focusout", function (event) {
+                if (!(event.relatedTarget && (tip.contains(event.relatedTarget) || event.relatedTarget === link))) { hideSoon(); }
+              });
             }
           });
           // The pointer or focus may have left while the card loaded.
@@ -72,21 +106,52 @@
       clearTimeout(timer);
       timer = setTimeout(function () { if (popover) { popover.hide(); } }, 300);
     }
+    function keyInCard(event, tip) {
+      if (event.key !== "Tab") { return; }
+      var stops = tabStops(tip);
+      if (event.shiftKey && event.target === stops[0]) {
+        event.preventDefault();
+        link.focus();
+      } else if (!event.shiftKey && event.target === stops[stops.length - 1]) {
+        event.preventDefault();
+        var page = tabStops(document).filter(function (element) { return !tip.contains(element); });
+        var next = page[page.indexOf(link) + 1];
+        popover.hide();
+        if (next) { next.focus(); } else { returnFocus(link); }
+      }
+    }
     link.addEventListener("mouseenter", function () { clearTimeout(timer); timer = setTimeout(show, 400); });
     link.addEventListener("mouseleave", hideSoon);
-    link.addEventListener("focus", function () { clearTimeout(timer); timer = setTimeout(show, 400); });
+    link.addEventListener("focus", function () {
+      clearTimeout(timer);
+      if (!link.dataset.popupQuiet && !openCard(link)) { timer = setTimeout(show, 400); }
+    });
+    // Tab from the link goes into its open card, the next thing in the reading order.
+    link.addEventListener("keydown", function (event) {
+      var tip = openCard(link);
+      if (event.key !== "Tab" || event.shiftKey || !tip) { return; }
+      var first = tabStops(tip)[0];
+      if (first) {
+        event.preventDefault();
+        clearTimeout(timer);
+        first.focus();
+      }
+    });
     // A card opened by focus goes when focus moves on, unless it moves into the card.
     link.addEventListener("blur", function (event) {
-      var tip = document.getElementById(link.getAttribute("aria-describedby"));
+      var tip = openCard(link);
       if (!(tip && event.relatedTarget && tip.contains(event.relatedTarget))) { hideSoon(); }
     });
   }
 
-  // Escape closes any open card, wherever focus or the pointer is (WCAG 1.4.13).
+  // Escape closes any open card, wherever focus or the pointer is (WCAG 1.4.13); focus that
+  // was in the card goes back to its link.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape" || !window.bootstrap) { return; }
     document.querySelectorAll("a.user-popup[aria-describedby]").forEach(function (link) {
       var popover = bootstrap.Popover.getInstance(link);
+      var tip = openCard(link);
+      if (tip && tip.contains(document.activeElement)) { returnFocus(link); }
       if (popover) { popover.hide(); }
     });
   });
@@ -163,19 +228,6 @@
       if (fallback) { fallback.hidden = true; } // not visually-hidden: that stays a tab stop
       select.addEventListener("change", function () { select.form.submit(); });
     });
-
-    var toggle = document.getElementById("theme-toggle");
-    if (toggle) {
-      // A toggle button: screen readers announce "pressed" while dark mode is on.
-      var isDark = function () { return document.documentElement.getAttribute("data-bs-theme") === "dark"; };
-      toggle.setAttribute("aria-pressed", String(isDark()));
-      toggle.addEventListener("click", function () {
-        var next = isDark() ? "light" : "dark";
-        document.documentElement.setAttribute("data-bs-theme", next);
-        toggle.setAttribute("aria-pressed", String(next === "dark"));
-        try { localStorage.setItem("theme", next); } catch (e) { /* private mode */ }
-      });
-    }
   });
 
   window.microblog = window.microblog || {};

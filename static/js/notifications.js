@@ -16,8 +16,8 @@
 
   function on(name, handler) { (handlers[name] = handlers[name] || []).push(handler); }
 
-  // Show `count` in the badges marked `badge` (the navbar's, and the phone-size one beside
-  // the folded menu); the screen-reader word "unread" after them (`label`) goes with it,
+  // Show `count` in the badges marked `badge` (the navbar's, and the phone's bottom bar's);
+  // the screen-reader word "unread" after them (`label`) goes with it,
   // so a link reads "Messages 2 unread", or plain "Messages" when there are none.
   function showCount(badge, label, count) {
     document.querySelectorAll("[" + badge + "]").forEach(function (element) {

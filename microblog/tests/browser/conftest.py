@@ -168,6 +168,12 @@ def sign_in_with_form():
 
 
 @pytest.fixture
+def fast_polling(settings):
+    """Let open tabs poll /notifications/ twice a second instead of every ten seconds."""
+    settings.NOTIFICATIONS_POLL_SECONDS = 0.5
+
+
+@pytest.fixture
 def run_worker():
     """Return a function that runs the database task worker until the queue is empty."""
 

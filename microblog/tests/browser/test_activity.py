@@ -14,12 +14,6 @@ from .conftest import assert_accessible, save_screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def fast_polling(settings):
-    """Let open tabs poll /notifications/ twice a second instead of every ten seconds."""
-    settings.NOTIFICATIONS_POLL_SECONDS = 0.5
-
-
 def test_a_follow_and_a_like_reach_the_authors_open_page_without_a_reload(open_tab, log_in, fast_polling):
     author, fan = UserFactory(username="author"), UserFactory(username="fan")
     post = PostFactory(author=author, body="Something worth liking")

@@ -24,12 +24,6 @@ User = get_user_model()
 NEW_PASSWORD = "a brand new passphrase 42"
 
 
-@pytest.fixture
-def fast_polling(settings):
-    """Let open tabs poll /notifications/ twice a second instead of every ten seconds."""
-    settings.NOTIFICATIONS_POLL_SECONDS = 0.5
-
-
 def test_a_new_user_registers_posts_and_sees_the_post_on_home_and_explore(page):
     page.goto("/auth/register/")
     page.get_by_label("Username").fill("newcomer")
@@ -146,14 +140,15 @@ def test_an_export_shows_its_progress_and_ends_with_an_email(page, log_in, fast_
     assert message.attachments[0][0] == "posts.json"
 
 
-def test_the_footer_switches_the_site_to_spanish(page, log_in):
+def test_the_user_menu_switches_the_site_to_spanish(page, log_in):
     me = UserFactory(username="viajera")
     PostFactory(author=me, body="Una publicación de hace un rato", created_at=timezone.now() - timedelta(minutes=5))
     log_in(page, me)
     page.goto("/")
     expect(page.locator("nav").get_by_role("link", name="Home")).to_be_visible()
 
-    page.get_by_label("Language").select_option("es")
+    page.get_by_role("button", name="viajera").click()
+    page.get_by_role("button", name="Español").click()
 
     expect(page.locator("html")).to_have_attribute("lang", "es")
     navbar = page.get_by_role("navigation", name="Navegación principal")

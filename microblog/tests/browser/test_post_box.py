@@ -28,6 +28,8 @@ FOCUSED_AND_UNCOVERED = """() => {
   return box.width > 1 && box.height > 1 && (hit === el || el.contains(hit));
 }"""
 
+HERE = "() => document.activeElement.outerHTML"
+
 # A tab stop a sighted keyboard user cannot see, or one a screen reader is told is not there.
 INVISIBLE_TAB_STOP = """() => {
   const el = document.activeElement, box = el.getBoundingClientRect(), style = getComputedStyle(el);
@@ -125,7 +127,9 @@ def test_the_skip_link_shows_when_focused(open_tab, log_in, viewport):
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-@pytest.mark.parametrize("path", ["/", "/explore/", "/user/bob/", "/messages/", "/auth/password_change/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/explore/", "/user/bob/", "/messages/", "/search/?q=hello", "/api/docs", "/auth/password_change/"]
+)
 def test_every_tab_stop_is_visible(open_tab, log_in, viewport, path):
     bob = UserFactory(username="bob")
     PostFactory(author=bob, body="Hello #tags and @bob https://example.com")
@@ -138,7 +142,9 @@ def test_every_tab_stop_is_visible(open_tab, log_in, viewport, path):
         page.keyboard.press("Tab")
         problem = page.evaluate(INVISIBLE_TAB_STOP)
         assert not problem, f"on {path}: {problem}"
-        here = page.evaluate("() => document.activeElement.outerHTML")
+        # Nor hidden behind the phone's bottom bar or compose button.
+        assert page.evaluate(FOCUSED_AND_UNCOVERED), f"on {path}: covered: {page.evaluate(HERE)}"
+        here = page.evaluate(HERE)
         if here in seen or page.evaluate("() => document.activeElement === document.body"):
             break
         seen.add(here)
