@@ -5,9 +5,9 @@ import zipfile
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
@@ -27,6 +27,12 @@ def me(client):
     user = UserFactory(username="me", about_me="Just me.")
     client.force_login(user)
     return user
+
+
+@pytest.fixture
+def media_root(settings):
+    """This test's own MEDIA_ROOT (conftest.py gives every test one)."""
+    return settings.MEDIA_ROOT
 
 
 def picture(fmt="JPEG", size=(900, 600), colour="teal", mode="RGB", **options) -> bytes:
@@ -61,7 +67,7 @@ def test_the_form_is_multipart_with_a_file_input_and_the_current_avatar(client, 
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF"])
-def test_an_uploaded_picture_becomes_the_avatar_in_every_size(client, me, fmt, _media_root):
+def test_an_uploaded_picture_becomes_the_avatar_in_every_size(client, me, fmt, media_root):
     response = edit(client, avatar=upload(picture(fmt), name=f"me.{fmt.lower()}"))
 
     assert response.status_code == 302
@@ -73,8 +79,8 @@ def test_an_uploaded_picture_becomes_the_avatar_in_every_size(client, me, fmt, _
         assert (entry["width"], entry["height"]) == (side, side)
         with default_storage.open(entry["path"]) as stored, Image.open(stored) as image:
             assert (image.format, image.size) == ("WEBP", (side, side))
-    assert len(stored_files(_media_root)) == len(AVATAR_SIZES)
-    assert all(path.startswith("avatars/") and path.endswith(".webp") for path in stored_files(_media_root))
+    assert len(stored_files(media_root)) == len(AVATAR_SIZES)
+    assert all(path.startswith("avatars/") and path.endswith(".webp") for path in stored_files(media_root))
 
 
 def test_a_rectangle_is_cropped_to_the_square_in_its_middle(client, me):
@@ -90,7 +96,8 @@ def test_a_rectangle_is_cropped_to_the_square_in_its_middle(client, me):
         assert image.size == (512, 512)
         for corner in [(0, 0), (511, 0), (0, 511), (511, 511)]:
             red, _green, blue = image.convert("RGB").getpixel(corner)
-            assert blue > 200 and red < 50, "a corner shows the red sides that the crop should cut off"
+            assert blue > 200, "a corner shows the red sides that the crop should cut off"
+            assert red < 50
 
 
 def test_a_small_picture_is_never_enlarged(client, me):
@@ -122,7 +129,7 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("kind", BAD_FILES)
-def test_a_bad_file_is_a_form_error_that_keeps_what_was_typed_and_leaves_no_file(client, me, kind, _media_root):
+def test_a_bad_file_is_a_form_error_that_keeps_what_was_typed_and_leaves_no_file(client, me, kind, media_root):
     data, error = BAD_FILES[kind]
 
     response = client.post(EDIT, {"username": "newme", "about_me": "Typed this.", "avatar": upload(data)})
@@ -133,27 +140,27 @@ def test_a_bad_file_is_a_form_error_that_keeps_what_was_typed_and_leaves_no_file
     assert response.context["form"]["about_me"].value() == "Typed this."
     me.refresh_from_db()
     assert (me.username, me.about_me, me.avatar_variants) == ("me", "Just me.", {})
-    assert stored_files(_media_root) == []
+    assert stored_files(media_root) == []
 
 
-def test_a_file_over_the_size_limit_is_a_form_error(client, me, settings, _media_root):
+def test_a_file_over_the_size_limit_is_a_form_error(client, me, settings, media_root):
     settings.MEDIA_MAX_UPLOAD_MB = 1
     big = picture("PNG", size=(2000, 2000), compress_level=0)
 
     response = edit(client, avatar=upload(big, name="big.png"))
 
     assert "Pictures may be at most 1 MB." in response.context["form"].errors["avatar"]
-    assert stored_files(_media_root) == []
+    assert stored_files(media_root) == []
 
 
-def test_a_good_picture_with_a_bad_username_stores_nothing(client, me, _media_root):
+def test_a_good_picture_with_a_bad_username_stores_nothing(client, me, media_root):
     UserFactory(username="susan")
 
     response = client.post(EDIT, {"username": "susan", "about_me": "", "avatar": upload(picture())})
 
     assert response.status_code == 200
     assert "username" in response.context["form"].errors
-    assert stored_files(_media_root) == []
+    assert stored_files(media_root) == []
 
 
 def test_the_name_and_the_picture_change_together(client, me):
@@ -174,12 +181,12 @@ def test_the_navbar_profile_header_and_popup_show_the_new_avatar_at_once(client,
     assert me.avatar_small.startswith("/media/avatars/")
 
 
-def test_anonymous_uploads_go_to_the_login_page_and_store_nothing(client, _media_root):
+def test_anonymous_uploads_go_to_the_login_page_and_store_nothing(client, media_root):
     response = client.post(EDIT, {"username": "x", "about_me": "", "avatar": upload(picture())})
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
-    assert stored_files(_media_root) == []
+    assert stored_files(media_root) == []
 
 
 def test_another_users_avatar_cannot_be_changed(client, me):
@@ -197,20 +204,20 @@ def test_another_users_avatar_cannot_be_changed(client, me):
 
 
 def test_replacing_the_avatar_deletes_the_old_files_after_the_commit(
-    client, me, django_capture_on_commit_callbacks, _media_root
+    client, me, django_capture_on_commit_callbacks, media_root
 ):
     services.set_avatar(user=me, image=Image.new("RGB", (300, 300), "red"))
-    old = set(stored_files(_media_root))
+    old = set(stored_files(media_root))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         edit(client, avatar=upload(picture(colour="blue")))
-    assert old <= set(stored_files(_media_root)), "the old files went before the new avatar was committed"
+    assert old <= set(stored_files(media_root)), "the old files went before the new avatar was committed"
 
     for callback in callbacks:
         callback()
     me.refresh_from_db()
-    assert set(stored_files(_media_root)) == {f"{path}" for path in stored_paths(me)}
-    assert not old & set(stored_files(_media_root))
+    assert set(stored_files(media_root)) == {f"{path}" for path in stored_paths(me)}
+    assert not old & set(stored_files(media_root))
 
 
 def stored_paths(user) -> set[str]:
@@ -218,7 +225,7 @@ def stored_paths(user) -> set[str]:
 
 
 def test_the_remove_box_goes_back_to_the_identicon_and_deletes_the_files(
-    client, django_capture_on_commit_callbacks, _media_root
+    client, django_capture_on_commit_callbacks, media_root
 ):
     me = UserFactory(username="me", about_me="Just me.", avatar=True)
     client.force_login(me)
@@ -231,19 +238,19 @@ def test_the_remove_box_goes_back_to_the_identicon_and_deletes_the_files(
     me.refresh_from_db()
     assert me.avatar_variants == {}
     assert "/avatar/" in me.avatar(48)  # the identicon's URL
-    assert stored_files(_media_root) == []
+    assert stored_files(media_root) == []
 
 
-def test_removing_and_uploading_at_once_is_a_form_error(client, _media_root):
+def test_removing_and_uploading_at_once_is_a_form_error(client, media_root):
     me = UserFactory(username="me", about_me="Just me.", avatar=True)
     client.force_login(me)
-    before = set(stored_files(_media_root))
+    before = set(stored_files(media_root))
 
     response = edit(client, remove_avatar="on", avatar=upload(picture()))
 
     assert response.status_code == 200
     assert "not both" in " ".join(response.context["form"].non_field_errors())
-    assert set(stored_files(_media_root)) == before
+    assert set(stored_files(media_root)) == before
 
 
 def test_remove_without_an_avatar_changes_nothing(client, me):
@@ -254,7 +261,7 @@ def test_remove_without_an_avatar_changes_nothing(client, me):
     assert response.status_code == 302
 
 
-def test_a_failed_save_deletes_the_new_files(me, monkeypatch, _media_root):
+def test_a_failed_save_deletes_the_new_files(me, monkeypatch, media_root):
     def fail(*args, **kwargs):
         raise RuntimeError("database gone")
 
@@ -263,31 +270,33 @@ def test_a_failed_save_deletes_the_new_files(me, monkeypatch, _media_root):
     with pytest.raises(RuntimeError):
         services.set_avatar(user=me, image=Image.new("RGB", (300, 300)))
 
-    assert stored_files(_media_root) == []
+    assert stored_files(media_root) == []
 
 
-def test_an_avatar_for_an_account_deleted_meanwhile_stores_nothing(me, _media_root):
+def test_an_avatar_for_an_account_deleted_meanwhile_stores_nothing(me, media_root):
     User.objects.filter(pk=me.pk).delete()
 
     with pytest.raises(services.ValidationError):
         services.set_avatar(user=me, image=Image.new("RGB", (300, 300)))
 
-    assert stored_files(_media_root) == []
+    assert stored_files(media_root) == []
 
 
-def test_deleting_the_account_deletes_the_avatar_after_the_commit(client, django_capture_on_commit_callbacks, _media_root):
+def test_deleting_the_account_deletes_the_avatar_after_the_commit(
+    client, django_capture_on_commit_callbacks, media_root
+):
     me = UserFactory(avatar=True)
     client.force_login(me)
-    assert stored_files(_media_root)
+    assert stored_files(media_root)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         client.post(reverse("accounts:delete_account"), {"password": DEFAULT_PASSWORD})
-    assert stored_files(_media_root), "the files went before the deletion was committed"
+    assert stored_files(media_root), "the files went before the deletion was committed"
 
     for callback in callbacks:
         callback()
     assert not User.objects.filter(pk=me.pk).exists()
-    assert stored_files(_media_root) == []
+    assert stored_files(media_root) == []
 
 
 # --- The sizes pages ask for ----------------------------------------------------------
