@@ -51,12 +51,12 @@ def unfollow_user(*, follower: User, followed: User) -> bool:
 def delete_account(*, user: User) -> None:
     """Delete `user` and, through cascades, their posts, messages, follows and notifications.
 
-    The avatar's files go once the deletion is committed: a rollback keeps the account
-    and the pictures it still points at.
+    The avatar's files (as `user` was loaded) go once the deletion is committed: a
+    rollback keeps the account and the pictures it still points at.
     """
-    stored = User.objects.filter(pk=user.pk).values_list("avatar_variants", flat=True).first()
+    paths = variant_paths(user.avatar_variants)
     user.delete()
-    _delete_after_commit(variant_paths(stored))
+    _delete_after_commit(paths)
 
 
 def set_avatar(*, user: User, image) -> dict:
