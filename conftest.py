@@ -3,7 +3,11 @@
 import os
 import shutil
 import socket
+import uuid
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -81,6 +85,83 @@ def _redis_reachable() -> bool:
     except OSError:
         return False
     return True
+
+
+# An S3 API on loopback: moto's server, which .ci/run starts (`moto_server -H 127.0.0.1 -p 9156`).
+S3_TEST_ENDPOINT = os.environ.get("S3_TEST_ENDPOINT", "http://127.0.0.1:9156")
+S3_TEST_CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
+
+
+@cache
+def _s3_reachable(endpoint: str) -> bool:
+    address = urlsplit(endpoint)
+    try:
+        socket.create_connection((address.hostname, address.port or 80), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@dataclass
+class S3Bucket:
+    """A fresh bucket on the test S3 server that the default storage writes to."""
+
+    name: str
+    endpoint_url: str
+    client: object
+    settings: object
+
+    def use(self, **options) -> None:
+        """Point the default storage at this bucket, with django-storages `options` over the test ones."""
+        self.settings.STORAGES = {
+            **self.settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": self.name,
+                    "endpoint_url": self.endpoint_url,
+                    **S3_TEST_CREDENTIALS,
+                    "signature_version": "s3v4",
+                    "object_parameters": {"CacheControl": "max-age=31536000, immutable"},
+                    **options,
+                },
+            },
+        }
+
+    def object_keys(self) -> list[str]:
+        """Return the names of every object in the bucket."""
+        listing = self.client.list_objects_v2(Bucket=self.name)
+        return sorted(entry["Key"] for entry in listing.get("Contents", ()))
+
+
+@pytest.fixture
+def s3_storage(settings):
+    """Store uploads in a new bucket on the loopback S3 server (moto) for this test; skip without one.
+
+    With REQUIRE_S3=1 (CI) a missing server fails the test instead. The bucket and its
+    objects are deleted afterwards.
+    """
+    if not _s3_reachable(S3_TEST_ENDPOINT):
+        reason = f"needs an S3 server at {S3_TEST_ENDPOINT}: .venv/bin/moto_server -H 127.0.0.1 -p 9156"
+        if os.environ.get("REQUIRE_S3") == "1":
+            pytest.fail(f"REQUIRE_S3=1 but {reason}")
+        pytest.skip(reason)
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=S3_TEST_ENDPOINT,
+        aws_access_key_id=S3_TEST_CREDENTIALS["access_key"],
+        aws_secret_access_key=S3_TEST_CREDENTIALS["secret_key"],
+        region_name=S3_TEST_CREDENTIALS["region_name"],
+    )
+    bucket = S3Bucket(f"test-{uuid.uuid4().hex}", S3_TEST_ENDPOINT, client, settings)
+    client.create_bucket(Bucket=bucket.name)
+    bucket.use()
+    yield bucket
+    for key in bucket.object_keys():
+        client.delete_object(Bucket=bucket.name, Key=key)
+    client.delete_bucket(Bucket=bucket.name)
 
 
 @pytest.fixture(autouse=True)

@@ -1,22 +1,52 @@
-"""Avatar URLs: a local identicon by default, Gravatar when AVATAR_PROVIDER=gravatar.
+"""Avatar URLs: the picture a person uploaded, else a local identicon (Gravatar when AVATAR_PROVIDER=gravatar).
+
+An uploaded avatar is cropped square and stored once in each size of AVATAR_SIZES by
+microblog/images.py; `User.avatar_variants` keeps "48" -> {"path", "width", "height"}
+for each, and a page asks for the smallest stored size that is at least as big as it
+shows (so 48 px at 2x gets the 96 px file).
 
 The identicon is a deterministic 5x5 mirrored SVG drawn from a hash, so the site needs
 no internet to show faces and every user keeps the same one.
 """
 
 import hashlib
+from collections.abc import Mapping
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils.html import escape
 
+# The sides the pages show avatars at, at 1x and 2x: 48 (posts, lists; 96 at 2x),
+# 128 (profile header, popups; 256 at 2x) and 256 (512 at 2x, the API's largest).
+AVATAR_SIZES = {str(side): side for side in (48, 96, 128, 256, 512)}
 
-def avatar_url(*, email: str, username: str, size: int) -> str:
-    """Return the URL of the avatar of a user with this email/username at `size` pixels."""
+
+def avatar_url(*, email: str, username: str, size: int, variants: Mapping | None = None) -> str:
+    """Return the URL of the avatar of a user with this email/username (and uploaded `variants`) at `size` pixels."""
+    path = stored_variant_path(variants, size)
+    if path:
+        return default_storage.url(path)
     if settings.AVATAR_PROVIDER == "gravatar":
         digest = hashlib.md5(email.lower().encode(), usedforsecurity=False).hexdigest()
         return f"https://www.gravatar.com/avatar/{digest}?d=identicon&s={size}"
     return reverse("accounts:identicon", args=[identicon_seed(email or username)]) + f"?s={size}"
+
+
+def stored_variant_path(variants: Mapping | None, size: int) -> str:
+    """Return the path of the smallest stored variant at least `size` pixels wide (else the largest), or ""."""
+    if not variants:
+        return ""
+    by_side = sorted((entry["width"], entry["path"]) for entry in variants.values())
+    for side, path in by_side:
+        if side >= size:
+            return path
+    return by_side[-1][1]
+
+
+def variant_paths(variants: Mapping | None) -> list[str]:
+    """Return the stored paths of an avatar's `variants`, to delete them."""
+    return [entry["path"] for entry in (variants or {}).values()]
 
 
 def absolute_avatar_url(user, request, size: int = 128) -> str:

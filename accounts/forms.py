@@ -1,3 +1,4 @@
+from crispy_forms.layout import HTML, Layout
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
@@ -7,9 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.authentication import LOGIN_MAX_LENGTH
+from accounts.avatars import AVATAR_SIZES
 from accounts.models import email_spellings
 from accounts.validators import validate_email_free, validate_new_username
 from microblog.forms import submit_helper
+from microblog.images import open_image
 
 User = get_user_model()
 
@@ -70,6 +73,17 @@ class LoginForm(AuthenticationForm):
 
 
 class ProfileForm(UniqueIdentityMixin, forms.ModelForm):
+    """Username, about me and the avatar: a new picture (decoded here), or back to the identicon."""
+
+    avatar = forms.FileField(
+        label=_("Picture"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or GIF. It is cropped to a square from the middle."),
+        # A hint for the file chooser only: the upload is judged by decoding it.
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+    )
+    remove_avatar = forms.BooleanField(label=_("Remove your picture and show the generated one"), required=False)
+
     class Meta:
         model = User
         fields = ["username", "about_me"]
@@ -77,7 +91,29 @@ class ProfileForm(UniqueIdentityMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.instance.avatar_variants:
+            del self.fields["remove_avatar"]
         self.helper = submit_helper(_("Save"))
+        self.helper.layout = Layout(
+            "username",
+            "about_me",
+            HTML('{% include "accounts/_avatar_preview.html" %}'),
+            "avatar",
+            *(["remove_avatar"] if "remove_avatar" in self.fields else []),
+        )
+
+    def clean_avatar(self):
+        """Return the chosen picture decoded and upright (a PIL image), or None; ImageRejected says why not."""
+        upload = self.cleaned_data.get("avatar")
+        if not upload:
+            return None
+        return open_image(upload, largest=max(AVATAR_SIZES.values()))
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("avatar") is not None and cleaned_data.get("remove_avatar"):
+            raise forms.ValidationError(_("Choose a new picture or remove the current one, not both."))
+        return cleaned_data
 
 
 class SavePasswordThroughServiceMixin:

@@ -189,6 +189,9 @@ class User(KeepsCountersOnSave, AbstractUser):
     # Notifications (posts.Activity) from active people since last_activity_read_time:
     # the navbar's second badge, kept live by the same poll.
     unread_activity_count = models.PositiveIntegerField(_("unread notifications"), default=0, editable=False)
+    # An uploaded avatar's stored sizes, "48" -> {"path", "width", "height"} (accounts/avatars.py);
+    # empty for the identicon. On the user row, so a page showing faces reads no other table.
+    avatar_variants = models.JSONField(_("avatar"), default=dict, blank=True, editable=False)
     following = models.ManyToManyField(
         "self",
         through="Follow",
@@ -222,8 +225,8 @@ class User(KeepsCountersOnSave, AbstractUser):
         return reverse("posts:profile", args=[self.username])
 
     def avatar(self, size: int = 80) -> str:
-        """Return the URL of this user's avatar at `size` pixels."""
-        return avatar_url(email=self.email, username=self.username, size=size)
+        """Return the URL of this user's avatar at `size` pixels: the uploaded picture, else the identicon."""
+        return avatar_url(email=self.email, username=self.username, size=size, variants=self.avatar_variants)
 
     @property
     def avatar_small(self) -> str:
@@ -231,9 +234,19 @@ class User(KeepsCountersOnSave, AbstractUser):
         return self.avatar(48)
 
     @property
+    def avatar_small_2x(self) -> str:
+        """The small avatar for high-density screens (srcset 2x)."""
+        return self.avatar(96)
+
+    @property
     def avatar_large(self) -> str:
         """Avatar URL for profile headers and popups."""
         return self.avatar(128)
+
+    @property
+    def avatar_large_2x(self) -> str:
+        """The large avatar for high-density screens (srcset 2x)."""
+        return self.avatar(256)
 
     def is_following(self, user) -> bool:
         """Return whether this user follows `user`."""

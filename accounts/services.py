@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.avatars import AVATAR_SIZES, variant_paths
 from accounts.models import API_TOKEN_LIFETIME, ApiToken, Follow, Notification, User
 from accounts.signals import user_followed
 from accounts.validators import (
@@ -18,6 +19,7 @@ from accounts.validators import (
     validate_username_free,
     validate_username_unlike_others,
 )
+from microblog.images import delete_files, make_variants, save_variants
 
 # What a user may change about themselves through the API (as in microblog's from_dict).
 PROFILE_FIELDS = ("username", "email", "about_me")
@@ -47,8 +49,62 @@ def unfollow_user(*, follower: User, followed: User) -> bool:
 
 @transaction.atomic
 def delete_account(*, user: User) -> None:
-    """Delete `user` and, through cascades, their posts, messages, follows and notifications."""
+    """Delete `user` and, through cascades, their posts, messages, follows and notifications.
+
+    The avatar's files (as `user` was loaded) go once the deletion is committed: a
+    rollback keeps the account and the pictures it still points at.
+    """
+    paths = variant_paths(user.avatar_variants)
     user.delete()
+    _delete_after_commit(paths)
+
+
+def set_avatar(*, user: User, image) -> dict:
+    """Make `image` (decoded by microblog.images.open_image) `user`'s avatar; return the stored variants.
+
+    The new files are written before the row changes and deleted again if it cannot
+    change; the old avatar's files are deleted only after the change is committed, so a
+    page rendered meanwhile never points at a missing file. Called inside a transaction
+    that is later rolled back, the new files stay behind for `manage.py cleanup`.
+    """
+    variants = save_variants(make_variants(image, AVATAR_SIZES, square=True), folder="avatars")
+    try:
+        previous = _replace_avatar(user, variants)
+    except BaseException:
+        delete_files(variant_paths(variants))
+        raise
+    _delete_after_commit(variant_paths(previous))
+    return variants
+
+
+@transaction.atomic
+def remove_avatar(*, user: User) -> bool:
+    """Go back to `user`'s identicon; return False if they had no uploaded avatar."""
+    previous = _replace_avatar(user, {})
+    _delete_after_commit(variant_paths(previous))
+    return bool(previous)
+
+
+@transaction.atomic
+def _replace_avatar(user: User, variants: dict) -> dict:
+    """Store `variants` as `user`'s avatar and return the ones they replace, read under a row lock.
+
+    The lock makes two uploads at once (two tabs) replace each other in turn, so each
+    deletes exactly the files it replaced.
+    """
+    try:
+        previous = User.objects.select_for_update().values_list("avatar_variants", flat=True).get(pk=user.pk)
+    except User.DoesNotExist:
+        raise ValidationError(_("This account no longer exists.")) from None
+    User.objects.filter(pk=user.pk).update(avatar_variants=variants)
+    user.avatar_variants = variants
+    return previous or {}
+
+
+def _delete_after_commit(paths: list[str]) -> None:
+    if paths:
+        # robust: a store that fails to delete is logged, and never undoes the committed change.
+        transaction.on_commit(lambda: delete_files(paths), robust=True)
 
 
 @transaction.atomic

@@ -164,7 +164,7 @@ class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
 
 @method_decorator(never_cache, name="dispatch")  # the account's own settings
 class EditProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
-    """Change your username and about-me text."""
+    """Change your username, about-me text and avatar (a multipart form that needs no JavaScript)."""
 
     form_class = ProfileForm
     template_name = "accounts/edit_profile.html"
@@ -183,7 +183,11 @@ class EditProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
         try:
             # A fresh copy: the form's one already holds the new values, and the signed-in
             # user must keep the saved ones if this fails.
-            services.update_profile(user=copy.copy(self.request.user), **changes)
+            user = services.update_profile(user=copy.copy(self.request.user), **changes)
+            if form.cleaned_data.get("remove_avatar"):
+                services.remove_avatar(user=user)
+            elif form.cleaned_data["avatar"] is not None:
+                services.set_avatar(user=user, image=form.cleaned_data["avatar"])
         except ValidationError as error:
             # Taken by someone else since the form's checks.
             return self.form_invalid(add_service_errors(form, error))

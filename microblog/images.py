@@ -123,7 +123,10 @@ def save_variants(variants: Mapping[str, Variant], *, folder: str) -> dict[str, 
     saved = {}
     try:
         for name, variant in variants.items():
-            path = default_storage.save(f"{folder}/{token}/{name}.{OUTPUT_EXTENSION}", ContentFile(variant.content))
+            content = ContentFile(variant.content)
+            # Our type, not one guessed from the name: S3 stores it and serves it back.
+            content.content_type = OUTPUT_CONTENT_TYPE
+            path = default_storage.save(f"{folder}/{token}/{name}.{OUTPUT_EXTENSION}", content)
             saved[name] = {"path": path, "width": variant.width, "height": variant.height}
     except Exception:
         delete_files(entry["path"] for entry in saved.values())

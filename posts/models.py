@@ -40,6 +40,7 @@ class PostQuerySet(models.QuerySet):
                 "boost_count",
                 "author__username",
                 "author__email",
+                "author__avatar_variants",
                 "in_reply_to__author__username",
             )
             .order_by("-created_at", "-pk")

@@ -28,6 +28,7 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.avatars import stored_variant_path
 from posts.models import Mention
 from posts.translation import get_translator
 
@@ -81,7 +82,8 @@ def post_key(post, viewer, page_wide: tuple) -> str:
         post.created_at.isoformat(),
         _age_bucket(post.created_at, timezone.now()),  # "5 minutes ago", "20 Nov"
         author.username,
-        author.email,  # with the username and the provider: the avatar
+        author.email,  # with the username and the provider: the identicon or Gravatar
+        stored_variant_path(author.avatar_variants, 48),  # an uploaded avatar: a new one is a new path
         tuple(sorted(mention_names(post).values())),  # which @mentions are links, and to whom
         _parent_author(post),  # "replying to @x", or to a deleted post
         getattr(post, "boosted_by", ""),  # "@x boosted"

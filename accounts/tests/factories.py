@@ -3,9 +3,10 @@ import base64
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import Follow, Notification
-from accounts.services import issue_api_token
+from accounts.services import issue_api_token, set_avatar
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -23,6 +24,13 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     class Params:
         superuser = factory.Trait(is_staff=True, is_superuser=True)
+
+    @factory.post_generation
+    def avatar(self, create, extracted, **kwargs):
+        """`UserFactory(avatar=True)` (or a colour name) uploads a 600x400 picture as the avatar."""
+        if create and extracted:
+            colour = extracted if isinstance(extracted, str) else "teal"
+            set_avatar(user=self, image=Image.new("RGB", (600, 400), colour))
 
 
 class FollowFactory(factory.django.DjangoModelFactory):

@@ -7,9 +7,11 @@ differs. Every variable read here is listed with its default in the README.
 from datetime import timedelta
 from email.utils import getaddresses
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from microblog.logconfig import build_logging
@@ -156,14 +158,77 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded pictures (microblog/images.py): re-encoded files of our own, under MEDIA_ROOT,
+# or in an S3-compatible bucket with MEDIA_STORAGE=s3 (docs/deployment.md).
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Where the pages' <img> may load uploaded pictures from, besides this site (the CSP's img-src).
+MEDIA_IMG_SOURCES = []
+if MEDIA_STORAGE == "filesystem":
+    MEDIA_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif MEDIA_STORAGE == "s3":
+    AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME, the bucket that keeps uploaded pictures "
+            "(and AWS_S3_ENDPOINT_URL for a store other than Amazon's); see docs/deployment.md."
+        )
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+    AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None
+    MEDIA_BACKEND = {
+        # django-storages' S3 backend; its OPTIONS are the AWS_* settings of its documentation.
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": AWS_S3_REGION_NAME,
+            # None: boto3 finds the keys itself (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+            # from the environment, a profile or the machine's role).
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "custom_domain": AWS_S3_CUSTOM_DOMAIN,
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            # Version 4 signatures, which every region and S3-compatible store takes.
+            "signature_version": "s3v4",
+            # Private by default: no ACL is sent, so objects get the bucket's (private unless
+            # its policy says otherwise), and links are signed for AWS_QUERYSTRING_EXPIRE
+            # seconds. Behind a public bucket policy or a CDN (AWS_S3_CUSTOM_DOMAIN, never
+            # signed), turn AWS_QUERYSTRING_AUTH off for stable links that browsers cache.
+            "default_acl": None,
+            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=True),
+            # Longer than a post's cached HTML lives (five minutes, posts/rendering.py).
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=60 * 60 * 6),
+            # Names hold a random token and are never reused: no lookup before each write.
+            "file_overwrite": True,
+            # Sent with every object and served back by the store. The Content-Type is the
+            # one microblog/images.py gives its WebP files; nosniff cannot be set on an S3
+            # object, so a CDN in front adds it (docs/deployment.md).
+            "object_parameters": {"CacheControl": "max-age=31536000, immutable"},
+        },
+    }
+    if AWS_S3_CUSTOM_DOMAIN:
+        MEDIA_IMG_SOURCES = [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
+    elif AWS_S3_ENDPOINT_URL:
+        _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+        # Path-style links (endpoint/bucket/key) or virtual-hosted ones (bucket.endpoint/key).
+        MEDIA_IMG_SOURCES = [
+            f"{_endpoint.scheme}://{_endpoint.netloc}",
+            f"{_endpoint.scheme}://{AWS_STORAGE_BUCKET_NAME}.{_endpoint.netloc}",
+        ]
+    else:
+        MEDIA_IMG_SOURCES = [
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME or 'us-east-1'}.amazonaws.com",
+        ]
+else:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_BACKEND,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Uploaded pictures (microblog/images.py): re-encoded files of our own, under MEDIA_ROOT.
-MEDIA_URL = env.str("MEDIA_URL", default="/media/")
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_MAX_UPLOAD_MB = env.int("MEDIA_MAX_UPLOAD_MB", default=10)
 # Width x height that an upload may declare before a byte is decoded: 50 million is a
 # 48-megapixel phone's photo with room to spare (200 MB decoded); a bomb declares billions.
@@ -281,7 +346,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         # Bootstrap's and the admin's components set a few inline styles.
         "style-src": [SELF, UNSAFE_INLINE],
-        "img-src": [SELF, "data:", "https://www.gravatar.com"],
+        "img-src": [SELF, "data:", "https://www.gravatar.com", *MEDIA_IMG_SOURCES],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

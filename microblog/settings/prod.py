@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from microblog.logconfig import build_logging
 
 from .base import *  # noqa: F403
-from .base import ADMINS, ALLOWED_HOSTS, EMAIL_BACKEND, LOG_FILE, LOG_LEVEL, SECRET_KEY, env
+from .base import ADMINS, ALLOWED_HOSTS, EMAIL_BACKEND, LOG_FILE, LOG_LEVEL, SECRET_KEY, STORAGES, env
 
 if not SECRET_KEY:
     raise ImproperlyConfigured(
@@ -20,10 +20,8 @@ if not ALLOWED_HOSTS:
 
 DEBUG = False
 
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "microblog.storage.StaticFilesStorage"},
-}
+# Uploaded pictures stay where base.py put them (MEDIA_STORAGE); static files get hashed names.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "microblog.storage.StaticFilesStorage"}}
 
 # Each HTTPS switch can be turned off to run these settings over plain HTTP on loopback
 # (load tests, a local check); never do that on the internet.

@@ -13,8 +13,10 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import User
+from accounts.services import remove_avatar, set_avatar
 from accounts.tests.factories import FollowFactory, UserFactory
 from posts.models import Mention, Post
 from posts.rendering import _age_bucket
@@ -55,6 +57,22 @@ def rename_author(post, client):
 
 def change_avatar(post, client):
     User.objects.filter(pk=post.author_id).update(email="someone.else@example.com")
+
+
+def upload_an_avatar(post, client):
+    set_avatar(user=post.author, image=Image.new("RGB", (64, 64), "orange"))
+
+
+def give_the_author_an_avatar(post, viewer):
+    set_avatar(user=post.author, image=Image.new("RGB", (64, 64), "orange"))
+
+
+def replace_the_avatar(post, client):
+    set_avatar(user=User.objects.get(pk=post.author_id), image=Image.new("RGB", (64, 64), "purple"))
+
+
+def remove_the_avatar(post, client):
+    remove_avatar(user=User.objects.get(pk=post.author_id))
 
 
 def edit_body(post, client):
@@ -136,6 +154,9 @@ INPUTS = {
     "author name": {"change": rename_author},
     "avatar (author email)": {"change": change_avatar},
     "avatar provider": {"settings": {"AVATAR_PROVIDER": "gravatar"}},
+    "avatar uploaded": {"change": upload_an_avatar},
+    "avatar replaced": {"setup": give_the_author_an_avatar, "change": replace_the_avatar},
+    "avatar removed": {"setup": give_the_author_an_avatar, "change": remove_the_avatar},
     "post body": {"change": edit_body},
     "post language": {"change": change_post_language, "translator": True},
     "viewer language": {"headers": {"accept-language": "es"}},
