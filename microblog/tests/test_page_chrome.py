@@ -174,5 +174,6 @@ def test_the_profile_header_keeps_its_follow_button_fresh(client):
 
     page = client.get(reverse("posts:profile", args=[author.username])).text
 
-    assert ">Unfollow</button>" in page
+    assert f'action="{reverse("accounts:unfollow", args=[author.username])}"' in page
+    assert "is-following" in page
     assert "<strong>1</strong> follower" in page
