@@ -38,6 +38,9 @@ from posts.translation import TranslationError, TranslationTimeout, get_translat
 
 # Notifications are short lines: a page holds more of them than of posts.
 ACTIVITY_PER_PAGE = 40
+# People suggested on an empty home feed, and in explore's "Who to follow" box.
+WELCOME_SUGGESTIONS = 5
+EXPLORE_SUGGESTIONS = 3
 
 
 class PostListView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
@@ -68,6 +71,15 @@ class HomeView(PublicReadMixin, FormMixin, TimelineView):
             return timelines.explore()
         return timelines.home(self.request.user)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        if user.is_authenticated and context["page_obj"].is_first and not context["posts"]:
+            # An empty feed (a newcomer): the welcome card, with people to follow (one query).
+            context["suggestions"] = list(User.objects.suggested_for(user, limit=WELCOME_SUGGESTIONS))
+            context["avatar_from_gravatar"] = settings.AVATAR_PROVIDER == "gravatar"
+        return context
+
     def post(self, request, *args, **kwargs):
         form = self.get_form()
         if form.is_valid():
@@ -92,7 +104,11 @@ class ExploreView(PublicReadMixin, TimelineView):
         return timelines.explore()
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "trending_tags": Tagging.objects.trending_now()}
+        context = {**super().get_context_data(**kwargs), "trending_tags": Tagging.objects.trending_now()}
+        if self.request.user.is_authenticated and context["page_obj"].is_first:
+            # "Who to follow", members only: a visitor could not follow anyone (docs/security.md).
+            context["suggestions"] = list(User.objects.suggested_for(self.request.user, limit=EXPLORE_SUGGESTIONS))
+        return context
 
 
 def is_tag_name(name: str) -> bool:

@@ -268,8 +268,8 @@ class TestPagination:
 # Timelines: the entries (one query per source: home and profiles read posts and boosts),
 # the posts, the rows of their mentions: the cost of boosts on the page and of the
 # mention links, an intended change. Explore also reads the trending tags, cached for
-# five minutes (measured on a cold cache).
-POST_LIST_QUERIES = [("posts:home", 6), ("posts:explore", 6), ("profile", 7)]
+# five minutes (measured on a cold cache), and the people of its "Who to follow" box.
+POST_LIST_QUERIES = [("posts:home", 6), ("posts:explore", 7), ("profile", 7)]
 
 
 @pytest.mark.parametrize(("name", "ceiling"), POST_LIST_QUERIES)

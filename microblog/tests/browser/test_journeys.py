@@ -39,7 +39,7 @@ def test_a_new_user_registers_posts_and_sees_the_post_on_home_and_explore(page):
     page.get_by_role("button", name="Register").click()
 
     expect(page.get_by_role("heading", name="Hi, newcomer!")).to_be_visible()
-    expect(page.get_by_text("Your feed is empty.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Welcome to Microblog")).to_be_visible()
     save_screenshot(page, "home-empty-desktop")
     page.get_by_label("Say something").fill("Hello, world! My very first post.")
     page.get_by_role("button", name="Post").click()
