@@ -12,7 +12,6 @@ from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -33,6 +32,7 @@ from accounts.forms import (
     RegistrationForm,
     SetPasswordForm,
 )
+from accounts.fragments import count_blocks
 from accounts.models import Notification, User
 from microblog.errors import is_api_request, json_error
 from microblog.fetch import InPlaceActionMixin, wants_json
@@ -41,8 +41,6 @@ from microblog.pagination import LookaheadPaginationMixin
 from microblog.throttling import PasswordResetRateThrottle, ReactionRateThrottle, RegisterRateThrottle, throttle
 
 REMEMBER_ME_AGE = 60 * 60 * 24 * 14  # two weeks
-# The templates that show a person's counts (data-count-block), sent fresh after a follow.
-COUNT_BLOCKS = {"counts": "accounts/_counts.html", "followers": "accounts/_follower_count.html"}
 
 
 class AnonymousRequiredMixin:
@@ -218,7 +216,7 @@ class FollowView(InPlaceActionMixin, View):
 
     The follow buttons' script asks for JSON and gets whether the viewer now follows the
     person, the sentence to announce, and both people's count blocks rendered fresh
-    (COUNT_BLOCKS) for the pages that show them. Repeating a request changes
+    (accounts.fragments) for the pages that show them. Repeating a request changes
     nothing (the services are idempotent).
     """
 
@@ -249,16 +247,10 @@ class FollowView(InPlaceActionMixin, View):
 
     def state(self, target: User) -> dict:
         """Return whether the viewer follows `target`, and both people's count blocks read fresh (one query)."""
-        people = User.objects.filter(pk__in=[target.pk, self.request.user.pk])
         return {
             "username": target.username,
             "following": self.follow,
-            "counts": {
-                person.username: {
-                    block: render_to_string(template, {"person": person}) for block, template in COUNT_BLOCKS.items()
-                }
-                for person in people
-            },
+            "counts": count_blocks(target, self.request.user),
         }
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 from django.views.generic.edit import FormMixin
 
+from accounts.fragments import count_blocks
 from accounts.models import User
 from microblog.errors import json_error
 from microblog.fetch import InPlaceActionMixin, wants_json
@@ -335,7 +336,8 @@ class DeletePostView(InPlaceActionMixin, View):
         services.delete_post(post=post)
         # Not back to `next`: the page the form came from may be this post's thread, now gone.
         return self.done(
-            {"id": pk, "deleted": True},
+            # The author's post count, for the page's count blocks (a profile header).
+            {"id": pk, "deleted": True, "counts": count_blocks(request.user)} if wants_json(request) else {},
             redirect_to=reverse("posts:profile", args=[request.user.username]),
             message=_("Your post has been deleted."),
         )

@@ -172,12 +172,14 @@ def test_deleting_without_javascript_goes_to_your_profile_with_a_message(client,
 def test_deleting_in_place_answers_the_id_and_the_sentence(client, me, django_assert_max_num_queries):
     post = PostFactory(author=me)
 
-    # Session, user, the post, then the delete with the rows that cascade from it; no page.
-    with django_assert_max_num_queries(13):
+    # Session, user, the post, the delete with the rows that cascade from it, the author's counts.
+    with django_assert_max_num_queries(14):
         response = client.post(reverse("posts:delete", args=[post.pk]), headers=JSON)
 
     assert response.status_code == 200
-    assert response.json() == {"id": post.pk, "deleted": True, "message": "Your post has been deleted."}
+    data = response.json()
+    assert (data["id"], data["deleted"], data["message"]) == (post.pk, True, "Your post has been deleted.")
+    assert "<strong>0</strong> posts" in data["counts"]["me"]["counts"]  # for the profile header
     assert not Post.objects.exists()
     # No banner waits for the next page: the script said it in the live region.
     assert not list(client.get(reverse("posts:explore")).context["messages"])

@@ -1,6 +1,6 @@
 // Microblog's own behaviour: relative times, user popups, the character counter,
 // confirmations, the language switch, the colour-mode toggle, and the two helpers of the
-// buttons that act in place (microblog.send and microblog.announce). No inline scripts.
+// buttons that act in place (microblog.send, .announce, .showCounts). No inline scripts.
 (function () {
   "use strict";
 
@@ -38,7 +38,7 @@
 
   // --- User popups: load the card once per element, when the pointer rests. ---
   function setUpPopup(link) {
-    var timer = null, popover = null, loading = false, card = null;
+    var timer = null, popover = null, loading = false, card = null, holder = null;
     function show() {
       if (popover) { popover.show(); return; }
       if (loading) { return; }
@@ -54,8 +54,15 @@
             input.value = window.location.pathname + window.location.search;
           });
           card = content;
+          // The card sits in the page right after the name (not at the end of <body>),
+          // so Tab goes from the name into the card, to its links and follow button.
+          if (!holder) {
+            holder = document.createElement("span");
+            holder.className = "user-popup-holder";
+            link.after(holder);
+          }
           // A DOM node is not sanitized, so the follow form and button keep working.
-          popover = new bootstrap.Popover(link, { content: content, html: true, trigger: "manual", placement: "auto", sanitize: false });
+          popover = new bootstrap.Popover(link, { content: content, html: true, trigger: "manual", placement: "auto", sanitize: false, container: holder });
           // The pointer may move onto the card (to press Follow) without closing it.
           link.addEventListener("inserted.bs.popover", function () {
             var tip = popover.tip;
@@ -63,6 +70,12 @@
               tip.dataset.watched = "1";
               tip.addEventListener("mouseenter", function () { clearTimeout(timer); });
               tip.addEventListener("mouseleave", hideSoon);
+              // Focus leaving the card (past its last button, or back before the name) closes it.
+              tip.addEventListener("focusin", function () { clearTimeout(timer); });
+              tip.addEventListener("focusout", function (event) {
+                var to = event.relatedTarget;
+                if (!(to && (tip.contains(to) || to === link))) { hideSoon(); }
+              });
             }
           });
           // The pointer or focus may have left while the card loaded.
@@ -86,7 +99,11 @@
     });
     link.addEventListener("mouseenter", function () { clearTimeout(timer); timer = setTimeout(show, 400); });
     link.addEventListener("mouseleave", hideSoon);
-    link.addEventListener("focus", function () { clearTimeout(timer); timer = setTimeout(show, 400); });
+    link.addEventListener("focus", function () {
+      clearTimeout(timer);
+      if (link.dataset.popupDismissed) { delete link.dataset.popupDismissed; return; }
+      timer = setTimeout(show, 400);
+    });
     // A card opened by focus goes when focus moves on, unless it moves into the card.
     link.addEventListener("blur", function (event) {
       var tip = document.getElementById(link.getAttribute("aria-describedby"));
@@ -99,7 +116,13 @@
     if (event.key !== "Escape" || !window.bootstrap) { return; }
     document.querySelectorAll("a.user-popup[aria-describedby]").forEach(function (link) {
       var popover = bootstrap.Popover.getInstance(link);
-      if (popover) { popover.hide(); }
+      if (!popover) { return; }
+      // Focus inside the card goes back to the name, rather than to nowhere.
+      popover.hide();
+      if (popover.tip && popover.tip.contains(document.activeElement)) {
+        link.dataset.popupDismissed = "1"; // this focus must not open the card again
+        link.focus();
+      }
     });
   });
 
@@ -203,6 +226,22 @@
       });
   }
 
+  // Replace each count block on the page with the server's fresh one: `counts` is
+  // {username: {block name: HTML}} (accounts/fragments.py), each block marked
+  // data-count-for and data-count-block.
+  function showCounts(counts) {
+    Object.keys(counts || {}).forEach(function (username) {
+      Object.keys(counts[username]).forEach(function (name) {
+        var selector = '[data-count-for="' + CSS.escape(username) + '"][data-count-block="' + CSS.escape(name) + '"]';
+        document.querySelectorAll(selector).forEach(function (block) {
+          var holder = document.createElement("div");
+          holder.innerHTML = counts[username][name]; // our own server-escaped fragment
+          if (holder.firstElementChild) { block.replaceWith(holder.firstElementChild); }
+        });
+      });
+    });
+  }
+
   // A button with data-confirm (a post's Delete) asks first; it submits the page's
   // #actions-form, so the question is read from the button that sent it.
   document.addEventListener("submit", function (event) {
@@ -241,4 +280,5 @@
   window.microblog.refreshTimes = refreshTimes;
   window.microblog.send = send;
   window.microblog.announce = announce;
+  window.microblog.showCounts = showCounts;
 })();

@@ -26,21 +26,6 @@
     });
   }
 
-  // Replace each count block on the page with the server's fresh one for that person:
-  // `counts` is {username: {block name: HTML}} (accounts.views.COUNT_BLOCKS).
-  function showCounts(counts) {
-    Object.keys(counts || {}).forEach(function (username) {
-      Object.keys(counts[username]).forEach(function (name) {
-        var selector = selectorFor("data-count-for", username) + selectorFor("data-count-block", name);
-        document.querySelectorAll(selector).forEach(function (block) {
-          var holder = document.createElement("div");
-          holder.innerHTML = counts[username][name]; // our own server-escaped fragment
-          if (holder.firstElementChild) { block.replaceWith(holder.firstElementChild); }
-        });
-      });
-    });
-  }
-
   // Just pressed: the button reads "Following" (not "Unfollow") until the pointer or the
   // focus leaves it, so the click's own hover does not offer to undo it at once.
   function markFresh(button) {
@@ -68,7 +53,7 @@
       .then(function (data) {
         var following = data.following === true;
         showFollowing(username, following);
-        showCounts(data.counts);
+        window.microblog.showCounts(data.counts);
         window.microblog.announce(data.message);
         document.dispatchEvent(new CustomEvent("microblog:follow", { detail: { username: username, following: following } }));
       }, function (error) {

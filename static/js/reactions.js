@@ -118,6 +118,7 @@
     window.microblog.send(form, button.formAction, gettext("This post is no longer available."))
       .then(function (data) {
         removePost(data.id);
+        window.microblog.showCounts(data.counts);
         window.microblog.announce(data.message);
       }, function (error) {
         window.microblog.announce(error.message);

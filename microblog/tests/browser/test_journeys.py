@@ -72,7 +72,7 @@ def test_the_follow_button_works_inside_the_user_popup(page, log_in):
     log_in(page, reader)
     page.goto("/explore/")
 
-    page.locator("#main a.user-popup", has_text="poppy").hover()
+    page.locator("#main article a.user-popup", has_text="poppy").hover()
     popup = page.locator(".popover")
     expect(popup).to_be_visible()
     expect(popup).to_contain_text("1 post")
@@ -88,7 +88,7 @@ def test_the_follow_button_works_inside_the_user_popup(page, log_in):
     assert Follow.objects.filter(follower=reader, followed__username="poppy").exists()
     page.reload()
     page.wait_for_load_state()  # app.js listens from DOMContentLoaded on
-    page.locator("#main a.user-popup", has_text="poppy").hover()
+    page.locator("#main article a.user-popup", has_text="poppy").hover()
     expect(page.locator(".popover").get_by_role("button", name="Unfollow poppy")).to_be_visible()
 
 
