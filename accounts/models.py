@@ -129,8 +129,8 @@ class UserQuerySet(models.QuerySet):
 
         One query, a bounded read whatever the size of the site: the candidates are the
         SUGGESTION_CANDIDATES most-followed active accounts (and any tied with the last),
-        a range of the partial user_most_followed index down to the follower count of the
-        last of them, found by an index-only read of that many entries, and walked most
+        a range of the user_most_followed index down to the follower count of the last of
+        them, found by reading that many entries of the same index, and walked most
         followed first. Of those, the ones seen within SUGGESTION_ACTIVE_WITHIN who have
         posted, are not `user` and are not followed by them (an anti-join on an index of
         the follows) are kept, until `limit`. A visitor gets the same people. Each is
@@ -246,7 +246,7 @@ class User(KeepsCountersOnSave, AbstractUser):
         ]
         indexes = [
             # Suggestions (UserQuerySet.suggested_for): the most-followed active accounts, in order.
-            models.Index(fields=["-follower_count", "id"], condition=Q(is_active=True), name="user_most_followed"),
+            models.Index(fields=["-follower_count", "id"], name="user_most_followed"),
         ]
 
     def __str__(self):
