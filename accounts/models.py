@@ -6,7 +6,7 @@ import idna
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -17,6 +17,11 @@ from microblog.counters import KeepsCountersOnSave
 
 # last_seen is written at most this often per user, so browsing is not a stream of writes.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+# Suggestions pick from this many of the most-followed accounts (the user_most_followed
+# index, read in order): a bounded read whatever the size of the site.
+SUGGESTION_CANDIDATES = 200
+# ... among the people seen this recently, who are likely to post again.
+SUGGESTION_ACTIVE_WITHIN = timedelta(days=30)
 
 
 def ascii_domain(domain: str) -> str:
@@ -119,6 +124,31 @@ class UserQuerySet(models.QuerySet):
             return self.annotate(is_followed=Value(False))
         return self.annotate(is_followed=Exists(Follow.objects.filter(follower=viewer, followed=OuterRef("pk"))))
 
+    def suggested_for(self, user, limit: int = 5):
+        """Return up to `limit` people for `user` to follow: well followed, seen lately, with posts, not yet followed.
+
+        One query, a bounded read whatever the size of the site: the candidates are the
+        SUGGESTION_CANDIDATES most-followed active accounts (and any tied with the last),
+        a range of the user_most_followed index down to the follower count of the last of
+        them, found by reading that many entries of the same index, and walked most
+        followed first. Of those, the ones seen within SUGGESTION_ACTIVE_WITHIN who have
+        posted, are not `user` and are not followed by them (an anti-join on an index of
+        the follows) are kept, until `limit`. A visitor gets the same people. Each is
+        annotated `is_followed` (false) for the follow button.
+        accounts/tests/test_suggestions.py checks the plan on PostgreSQL.
+        """
+        ranked = self.active().order_by("-follower_count", "pk").values("follower_count")
+        threshold = Coalesce(Subquery(ranked[SUGGESTION_CANDIDATES - 1 : SUGGESTION_CANDIDATES]), Value(0))
+        people = self.active().filter(
+            follower_count__gte=threshold,
+            last_seen__gte=timezone.now() - SUGGESTION_ACTIVE_WITHIN,
+            post_count__gt=0,
+        )
+        if user.is_authenticated:
+            followed = Follow.objects.filter(follower=user, followed=OuterRef("pk"))
+            people = people.exclude(pk=user.pk).exclude(Exists(followed))
+        return people.annotate(is_followed=Value(False)).order_by("-follower_count", "pk")[:limit]
+
     def related_to(self, user, relation: str):
         """Return `user`'s "followers" or "following", most recent follow first."""
         mine, theirs = ("followed", "follower") if relation == "followers" else ("follower", "followed")
@@ -216,6 +246,10 @@ class User(KeepsCountersOnSave, AbstractUser):
                 name="user_email_ci_unique",
                 violation_error_message=_("A user with that email address already exists."),
             ),
+        ]
+        indexes = [
+            # Suggestions (UserQuerySet.suggested_for): the most-followed active accounts, in order.
+            models.Index(fields=["-follower_count", "id"], name="user_most_followed"),
         ]
 
     def __str__(self):

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import accounts.converters  # noqa: F401  (registers the <username:...> converter)
 from accounts import views
 
 app_name = "accounts"
@@ -15,11 +16,11 @@ urlpatterns = [
     path("auth/password_change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("edit_profile/", views.EditProfileView.as_view(), name="edit_profile"),
     path("delete_account/", views.DeleteAccountView.as_view(), name="delete_account"),
-    path("follow/<str:username>/", views.FollowView.as_view(follow=True), name="follow"),
-    path("unfollow/<str:username>/", views.FollowView.as_view(follow=False), name="unfollow"),
-    path("user/<str:username>/popup/", views.UserPopupView.as_view(), name="popup"),
-    path("user/<str:username>/followers/", views.FollowListView.as_view(relation="followers"), name="followers"),
-    path("user/<str:username>/following/", views.FollowListView.as_view(relation="following"), name="following"),
+    path("follow/<username:username>/", views.FollowView.as_view(follow=True), name="follow"),
+    path("unfollow/<username:username>/", views.FollowView.as_view(follow=False), name="unfollow"),
+    path("user/<username:username>/popup/", views.UserPopupView.as_view(), name="popup"),
+    path("user/<username:username>/followers/", views.FollowListView.as_view(relation="followers"), name="followers"),
+    path("user/<username:username>/following/", views.FollowListView.as_view(relation="following"), name="following"),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("avatar/<str:seed>.svg", views.identicon, name="identicon"),
 ]

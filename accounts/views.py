@@ -32,12 +32,13 @@ from accounts.forms import (
     RegistrationForm,
     SetPasswordForm,
 )
+from accounts.fragments import count_blocks
 from accounts.models import Notification, User
 from microblog.errors import is_api_request, json_error
+from microblog.fetch import InPlaceActionMixin, wants_json
 from microblog.mixins import JsonLoginRequiredMixin, PublicReadMixin
 from microblog.pagination import LookaheadPaginationMixin
-from microblog.redirects import safe_next
-from microblog.throttling import PasswordResetRateThrottle, RegisterRateThrottle, throttle
+from microblog.throttling import PasswordResetRateThrottle, ReactionRateThrottle, RegisterRateThrottle, throttle
 
 REMEMBER_ME_AGE = 60 * 60 * 24 * 14  # two weeks
 
@@ -213,25 +214,46 @@ class DeleteAccountView(LoginRequiredMixin, FormView):
         return redirect("accounts:login")
 
 
-class FollowView(LoginRequiredMixin, View):
-    """POST only: follow or unfollow a user, then go back where the click came from."""
+@method_decorator(throttle(ReactionRateThrottle), name="post")
+class FollowView(InPlaceActionMixin, View):
+    """POST only: follow or unfollow a user; a form goes back where the click came from.
 
-    http_method_names = ["post"]
+    The follow buttons' script asks for JSON and gets whether the viewer now follows the
+    person, the sentence to announce, and both people's count blocks rendered fresh
+    (accounts.fragments) for the pages that show them. Repeating a request changes
+    nothing (the services are idempotent).
+    """
+
     follow = True
+    missing_message = gettext_lazy("This account is no longer available.")
 
     def post(self, request, username):
         target = get_object_or_404(User.objects.active(), username=username)
+        back = self.back(target.get_absolute_url())
+        names = {"username": target.username}
         if self.follow:
             try:
                 services.follow_user(follower=request.user, followed=target)
-            except ValidationError as error:
-                messages.error(request, error.messages[0])
-            else:
-                messages.success(request, _("You are following %(username)s!") % {"username": target.username})
+            except ValidationError as error:  # yourself
+                return self.refused(error.messages[0], redirect_to=back)
+            banner, level = _("You are following %(username)s!"), messages.SUCCESS
+            said = _("You follow @%(username)s.")
         else:
             services.unfollow_user(follower=request.user, followed=target)
-            messages.info(request, _("You are not following %(username)s.") % {"username": target.username})
-        return redirect(safe_next(request, target.get_absolute_url()))
+            banner, level = _("You are not following %(username)s."), messages.INFO
+            said = _("You no longer follow @%(username)s.")
+        if wants_json(request):
+            # The script says it in the page's live region, in place of the reload and its banner.
+            return self.done({**self.state(target), "message": said % names}, redirect_to=back)
+        return self.done({}, redirect_to=back, message=banner % names, level=level)
+
+    def state(self, target: User) -> dict:
+        """Return whether the viewer follows `target`, and both people's count blocks read fresh (one query)."""
+        return {
+            "username": target.username,
+            "following": self.follow,
+            "counts": count_blocks(target, self.request.user),
+        }
 
 
 class FollowListView(PublicReadMixin, LookaheadPaginationMixin, ListView):

@@ -336,7 +336,7 @@ QUERY_BUDGET = {
     "home p50": 6,
     "home p1 sparse": 6,
     "home p50 sparse": 6,
-    "explore p1": 6,  # the trending tags, once per five minutes
+    "explore p1": 7,  # the trending tags, once per five minutes; the "Who to follow" people
     "profile": 7,
     "profile mid": 7,
     "tag": 6,

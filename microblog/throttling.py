@@ -21,6 +21,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from microblog.client_address import client_ip
 from microblog.errors import json_error, render_error_page
+from microblog.fetch import wants_json
 
 
 def client_key(request) -> str:
@@ -152,13 +153,13 @@ class TranslateRateThrottle(PerUserMixin, ViewRateThrottle):
 
 
 class ReactionRateThrottle(PerUserMixin, ViewRateThrottle):
-    """The like, boost and bookmark buttons per user: each one may notify someone."""
+    """The like, boost, bookmark and follow buttons per user: each one may notify someone."""
 
     scope = "reactions"
     rate_setting = "REACTION_RATE"
 
     def refusal(self, request, retry_after):
-        if "application/json" in request.headers.get("Accept", ""):
+        if wants_json(request):
             message = _("Too many clicks in a short time. Please wait a moment and try again.")
             return json_error(429, message, Retry_After=retry_after)
         return super().refusal(request, retry_after)

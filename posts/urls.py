@@ -1,5 +1,6 @@
 from django.urls import path
 
+import accounts.converters  # noqa: F401  (registers the <username:...> converter)
 from posts import views
 from posts.models import Boost, Like
 
@@ -9,8 +10,8 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("explore/", views.ExploreView.as_view(), name="explore"),
     path("search/", views.SearchView.as_view(), name="search"),
-    path("user/<str:username>/", views.ProfileView.as_view(), name="profile"),
-    path("user/<str:username>/replies/", views.ProfileView.as_view(with_replies=True), name="profile_replies"),
+    path("user/<username:username>/", views.ProfileView.as_view(), name="profile"),
+    path("user/<username:username>/replies/", views.ProfileView.as_view(with_replies=True), name="profile_replies"),
     path("post/<int:pk>/", views.PostView.as_view(), name="post"),
     path("post/<int:pk>/reply/", views.ReplyView.as_view(), name="reply"),
     path("post/<int:pk>/delete/", views.DeletePostView.as_view(), name="delete"),
@@ -25,7 +26,7 @@ urlpatterns = [
     path("tags/<str:tag>/", views.TagView.as_view(), name="tag"),
     path("bookmarks/", views.BookmarksView.as_view(), name="bookmarks"),
     path("translate/", views.TranslateView.as_view(), name="translate"),
-    path("send_message/<str:username>/", views.SendMessageView.as_view(), name="send_message"),
+    path("send_message/<username:username>/", views.SendMessageView.as_view(), name="send_message"),
     path("messages/", views.InboxView.as_view(), name="messages"),
     path("export_posts/", views.ExportPostsView.as_view(), name="export_posts"),
     path("export_posts/<int:pk>/download/", views.ExportDownloadView.as_view(), name="export_download"),

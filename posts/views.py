@@ -11,13 +11,16 @@ from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 from django.views.generic.edit import FormMixin
 
+from accounts.fragments import count_blocks
 from accounts.models import User
 from microblog.errors import json_error
+from microblog.fetch import InPlaceActionMixin, wants_json
 from microblog.jsonbody import MalformedJSON, parse_json_object
 from microblog.mixins import JsonLoginRequiredMixin, PublicReadMixin
 from microblog.pagination import LookaheadPaginationMixin, positive_int
@@ -36,6 +39,9 @@ from posts.translation import TranslationError, TranslationTimeout, get_translat
 
 # Notifications are short lines: a page holds more of them than of posts.
 ACTIVITY_PER_PAGE = 40
+# People suggested on an empty home feed, and in explore's "Who to follow" box.
+WELCOME_SUGGESTIONS = 5
+EXPLORE_SUGGESTIONS = 3
 
 
 class PostListView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
@@ -66,6 +72,14 @@ class HomeView(PublicReadMixin, FormMixin, TimelineView):
             return timelines.explore()
         return timelines.home(self.request.user)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        if user.is_authenticated and context["page_obj"].is_first and not context["posts"]:
+            # An empty feed (a newcomer): the welcome card, with people to follow (one query).
+            context["suggestions"] = list(User.objects.suggested_for(user, limit=WELCOME_SUGGESTIONS))
+        return context
+
     def post(self, request, *args, **kwargs):
         form = self.get_form()
         if form.is_valid():
@@ -90,7 +104,11 @@ class ExploreView(PublicReadMixin, TimelineView):
         return timelines.explore()
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "trending_tags": Tagging.objects.trending_now()}
+        context = {**super().get_context_data(**kwargs), "trending_tags": Tagging.objects.trending_now()}
+        if self.request.user.is_authenticated and context["page_obj"].is_first:
+            # "Who to follow", members only: a visitor could not follow anyone (docs/security.md).
+            context["suggestions"] = list(User.objects.suggested_for(self.request.user, limit=EXPLORE_SUGGESTIONS))
+        return context
 
 
 def is_tag_name(name: str) -> bool:
@@ -169,7 +187,7 @@ class SearchView(PostListView):
         self.kind = self.form.cleaned_data.get("type", "")
         self.sort = self.form.cleaned_data.get("sort", SORTS[0])
         if self.kind == "people":
-            return search_people(self.query)
+            return search_people(self.query).with_follow_state(self.request.user)
         return search_posts(self.query, sort=self.sort).with_viewer_state(self.request.user)
 
     def get_context_object_name(self, object_list):
@@ -181,7 +199,7 @@ class SearchView(PostListView):
         if self.kind != "people":
             with_highlights(context["posts"], self.query)
             if not self.kind and context["page_obj"].is_first:
-                people = list(search_people(self.query)[: self.people_preview + 1])
+                people = list(search_people(self.query).with_follow_state(self.request.user)[: self.people_preview + 1])
         return {
             **context,
             "form": self.form,
@@ -265,13 +283,8 @@ def reply_prefill(post: Post, viewer) -> str:
     return "".join(handles)
 
 
-def wants_json(request) -> bool:
-    """Whether the caller asked for a JSON answer (the reaction buttons' script does)."""
-    return "application/json" in request.headers.get("Accept", "")
-
-
 @method_decorator(throttle(ReactionRateThrottle), name="post")
-class ReactionView(LoginRequiredMixin, View):
+class ReactionView(InPlaceActionMixin, View):
     """POST only: like, boost or bookmark a post, or undo it, through the service named `action`.
 
     A form gets a redirect back (to `next` when it is on this site, else the thread
@@ -279,20 +292,14 @@ class ReactionView(LoginRequiredMixin, View):
     viewer's state. Repeating a request changes nothing (the services are idempotent).
     """
 
-    http_method_names = ["post"]
     action = ""  # a function of posts.services: like_post, unlike_post, boost_post, ...
-
-    def handle_no_permission(self):
-        if wants_json(self.request):
-            return json_error(401, _("Sign in to use this feature."))
-        return super().handle_no_permission()
+    missing_message = gettext_lazy("This post is no longer available.")
 
     def post(self, request, pk):
         post = get_object_or_404(Post.objects.visible(), pk=pk)
         getattr(services, self.action)(user=request.user, post=post)
-        if wants_json(request):
-            return JsonResponse(self.state(post.pk), headers={"Cache-Control": "no-store"})
-        return redirect(safe_next(request, post.get_absolute_url()))
+        state = self.state(post.pk) if wants_json(request) else {}
+        return self.done(state, redirect_to=self.back(post.get_absolute_url()))
 
     def state(self, pk: int) -> dict:
         """Return the post's counts and the viewer's state, read fresh from the database (one query)."""
@@ -316,18 +323,23 @@ class ReactorsView(PublicReadMixin, LookaheadPaginationMixin, ListView):
         return {**super().get_context_data(**kwargs), "post": self.post, "relation": self.model._meta.model_name}
 
 
-class DeletePostView(LoginRequiredMixin, View):
-    """POST only: delete one of your own posts."""
+class DeletePostView(InPlaceActionMixin, View):
+    """POST only: delete one of your own posts; a form then goes to your profile, the script removes it in place."""
 
-    http_method_names = ["post"]
+    missing_message = gettext_lazy("This post is no longer available.")
 
     def post(self, request, pk):
         post = get_object_or_404(Post, pk=pk)
         if post.author_id != request.user.pk:
             raise Http404  # do not reveal other people's post ids
         services.delete_post(post=post)
-        messages.success(request, _("Your post has been deleted."))
-        return redirect(reverse("posts:profile", args=[request.user.username]))
+        # Not back to `next`: the page the form came from may be this post's thread, now gone.
+        return self.done(
+            # The author's post count, for the page's count blocks (a profile header).
+            {"id": pk, "deleted": True, "counts": count_blocks(request.user)} if wants_json(request) else {},
+            redirect_to=reverse("posts:profile", args=[request.user.username]),
+            message=_("Your post has been deleted."),
+        )
 
 
 class SendMessageView(LoginRequiredMixin, FormView):

@@ -1,11 +1,12 @@
 """Profiles, avatars, last seen, edit profile, follows, popups and account deletion."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth import SESSION_KEY
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -71,8 +72,8 @@ def test_someone_elses_profile_has_a_follow_button(client, me):
 
     content = client.get(profile("susan")).content.decode()
 
-    assert reverse("accounts:follow", args=["susan"]) in content
-    assert reverse("accounts:unfollow", args=["susan"]) not in content
+    assert f'action="{reverse("accounts:follow", args=["susan"])}"' in content
+    assert f'action="{reverse("accounts:unfollow", args=["susan"])}"' not in content
     assert "Edit your profile" not in content
 
 
@@ -81,8 +82,8 @@ def test_a_followed_profile_has_an_unfollow_button(client, me):
 
     content = client.get(profile("susan")).content.decode()
 
-    assert reverse("accounts:unfollow", args=["susan"]) in content
-    assert reverse("accounts:follow", args=["susan"]) not in content
+    assert f'action="{reverse("accounts:unfollow", args=["susan"])}"' in content
+    assert f'action="{reverse("accounts:follow", args=["susan"])}"' not in content
 
 
 def test_profile_header_escapes_about_me(client, me):
@@ -373,6 +374,153 @@ def test_follow_ignores_an_offsite_next(client, me, target):
     response = client.post(follow("susan"), {"next": target})
 
     assert response["Location"] == profile("susan")
+
+
+# --- Follow in place (static/js/follow.js asks for JSON) ----------------------------------
+
+JSON = {"Accept": "application/json"}
+
+
+def test_following_in_place_answers_the_state_the_sentence_and_fresh_counts(client, me, django_assert_max_num_queries):
+    susan = UserFactory(username="susan")
+    FollowFactory(follower=UserFactory(), followed=susan)
+
+    # The 9 of the form's case (the follow, its notification), then both people's counts (one query).
+    with django_assert_max_num_queries(10):
+        response = client.post(follow("susan"), {"next": "/explore/"}, headers=JSON)
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    data = response.json()
+    assert data["username"] == "susan"
+    assert data["following"] is True
+    assert data["message"] == "You follow @susan."
+    assert set(data["counts"]) == {"susan", "me"}
+    assert set(data["counts"]["susan"]) == {"counts", "followers"}
+    assert "<strong>2</strong> followers" in data["counts"]["susan"]["counts"]
+    assert 'data-count-for="susan"' in data["counts"]["susan"]["followers"]
+    assert "<strong>1</strong> following" in data["counts"]["me"]["counts"]
+    assert me.is_following(susan)
+    # No banner waits for the next page: the script said it in the live region.
+    assert messages_of(client.get(reverse("posts:explore"))) == []
+
+
+def test_unfollowing_in_place(client, me):
+    susan = UserFactory(username="susan")
+    FollowFactory(follower=me, followed=susan)
+
+    data = client.post(unfollow("susan"), headers=JSON).json()
+
+    assert data["following"] is False
+    assert data["message"] == "You no longer follow @susan."
+    assert "<strong>0</strong> followers" in data["counts"]["susan"]["counts"]
+    assert not me.is_following(susan)
+
+
+def test_following_in_place_twice_is_one_follow_and_the_same_answer(client, me):
+    UserFactory(username="susan")
+
+    first = client.post(follow("susan"), headers=JSON).json()
+    second = client.post(follow("susan"), headers=JSON).json()
+
+    assert first == second
+    assert Follow.objects.count() == 1
+
+
+def test_following_yourself_in_place_is_a_400_that_says_why(client, me):
+    response = client.post(follow("me"), headers=JSON)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "Bad Request", "message": "You cannot follow yourself."}
+    assert not Follow.objects.exists()
+
+
+@pytest.mark.parametrize("url", [follow("nobody"), unfollow("nobody")])
+def test_following_a_missing_user_in_place_is_a_json_404(client, me, url):
+    response = client.post(url, headers=JSON)
+
+    assert response.status_code == 404
+    assert response.json()["message"] == "This account is no longer available."
+
+
+def test_following_a_deactivated_user_in_place_is_a_json_404(client, me):
+    UserFactory(username="susan", is_active=False)
+
+    response = client.post(follow("susan"), headers=JSON)
+
+    assert response.status_code == 404
+    assert not Follow.objects.exists()
+
+
+def test_visitors_following_in_place_get_a_401(client):
+    UserFactory(username="susan")
+
+    response = client.post(follow("susan"), headers=JSON)
+
+    assert response.status_code == 401
+    assert response.json()["message"] == "Sign in to use this feature."
+    assert not Follow.objects.exists()
+
+
+@pytest.mark.parametrize("username", ["a" * 300, "%20", "🙂", "susan\u0000"])
+def test_odd_usernames_in_the_follow_url_are_404s(client, me, username):
+    for headers in ({}, JSON):
+        assert client.post(f"/follow/{username}/", headers=headers).status_code == 404
+
+
+def test_follows_share_the_reaction_throttle(client, me, settings):
+    settings.REACTION_RATE = "2/min"
+    UserFactory(username="susan")
+
+    answers = [client.post(follow("susan"), headers=JSON) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert "wait a moment" in answers[2].json()["message"]
+    assert client.post(unfollow("susan")).status_code == 429  # the form gets the 429 page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_identical_follow_requests_at_once_make_one_follow_and_two_good_answers():
+    me, susan = UserFactory(username="me"), UserFactory(username="susan")
+    start, answers, failures = threading.Barrier(2), [], []
+
+    def click():
+        tab = Client()
+        tab.force_login(me)
+        try:
+            start.wait(30)
+            answers.append(tab.post(follow("susan"), headers=JSON))
+        except Exception as error:  # reported by the main thread
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert failures == []
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert all(answer.json()["following"] for answer in answers)
+    assert Follow.objects.filter(follower=me, followed=susan).count() == 1
+    assert User.objects.get(pk=susan.pk).follower_count == 1
+
+
+@pytest.mark.parametrize("name", ["posts:profile", "accounts:popup"])
+def test_the_follow_button_names_what_it_does_and_carries_both_urls(client, me, name):
+    FollowFactory(follower=me, followed=UserFactory(username="susan"))
+
+    content = client.get(reverse(name, args=["susan"])).content.decode()
+
+    assert 'data-follow-for="susan"' in content
+    assert f'data-follow-url="{follow("susan")}"' in content
+    assert f'data-unfollow-url="{unfollow("susan")}"' in content
+    assert "follow-button btn btn-sm btn-outline-secondary is-following" in content
+    assert '<span class="follow-label follow-label-following" aria-hidden="true">Following</span>' in content
+    assert '<span class="visually-hidden">susan</span>' in content
 
 
 # --- Followers and following pages ----------------------------------------------------

@@ -320,3 +320,23 @@ def test_api_responses_never_carry_password_hashes_or_other_peoples_emails(clien
     assert bob.email not in bodies
     assert "md5$" not in bodies
     assert "password" not in bodies
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/user/a%00b/"),
+        ("get", "/user/a%00b/replies/"),
+        ("get", "/user/a%00b/followers/"),
+        ("get", "/user/a%00b/following/"),
+        ("get", "/user/a%00b/popup/"),
+        ("get", "/send_message/a%00b/"),
+        ("post", "/follow/a%00b/"),
+        ("post", "/unfollow/a%00b/"),
+    ],
+)
+def test_a_nul_character_in_a_username_path_is_a_404_not_a_500(client, alice, method, path):
+    # PostgreSQL refuses NUL inside a query; the <username:...> converter never lets one through.
+    client.force_login(alice)
+
+    assert getattr(client, method)(path).status_code == 404

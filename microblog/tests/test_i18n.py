@@ -186,7 +186,7 @@ def test_home_page_is_in_spanish(client):
     assert "¡Hola, ana!" in page
     assert "Di algo" in page
     assert ">Publicar</button>" in page
-    assert "Tu muro está vacío." in page
+    assert "Te damos la bienvenida a Microblog" in page  # an empty feed: the welcome card
     assert ">Explorar</a>" in page
     assert "Cerrar sesión" in page
 

@@ -135,8 +135,9 @@ def test_explore_has_a_fixed_number_of_queries(client, django_assert_num_queries
     client.force_login(UserFactory())
     client.get(reverse("posts:explore"))
 
-    # session, user, posts: the unread count is a column of the user row
-    with django_assert_num_queries(5):  # a timeline page: entries, posts, the rows of their mentions (intended)
+    # session, user, posts: the unread count is a column of the user row; then the
+    # "Who to follow" box's people (one query, intended).
+    with django_assert_num_queries(6):  # a timeline page: entries, posts, the rows of their mentions (intended)
         client.get(reverse("posts:explore"))
 
 
@@ -174,7 +175,8 @@ def test_the_profile_header_keeps_its_follow_button_fresh(client):
 
     page = client.get(reverse("posts:profile", args=[author.username])).text
 
-    assert ">Unfollow</button>" in page
+    assert f'action="{reverse("accounts:unfollow", args=[author.username])}"' in page
+    assert "is-following" in page
     assert "<strong>1</strong> follower" in page
 
 

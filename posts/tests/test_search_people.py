@@ -7,7 +7,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import FollowFactory, UserFactory
 from posts.search import people_words, search_people
 from posts.tests.factories import PostFactory
 
@@ -130,6 +130,26 @@ class TestSearchPage:
         assert 'href="?q=lee&amp;type=people&amp;page=2"' in first.content.decode()
         assert [person.username for person in second.context["people"]] == ["lee25"]
         assert "posts" not in first.context
+
+    @pytest.mark.parametrize("kind", ["", "people"])
+    def test_people_found_have_a_follow_button_in_their_state(self, client, kind):
+        me = UserFactory(username="me")
+        anna, annie = UserFactory(username="anna"), UserFactory(username="annie")
+        FollowFactory(follower=me, followed=anna)
+        client.force_login(me)
+
+        html = client.get(URL, {"q": "ann", "type": kind}).content.decode()
+
+        assert f'action="{reverse("accounts:unfollow", args=[anna.username])}"' in html
+        assert f'action="{reverse("accounts:follow", args=[annie.username])}"' in html
+        assert 'data-count-block="followers"' in html
+
+    def test_you_have_no_follow_button_beside_yourself(self, client):
+        client.force_login(UserFactory(username="annabel"))
+
+        html = client.get(URL, {"q": "annabel", "type": "people"}).content.decode()
+
+        assert 'data-follow-for="annabel"' not in html
 
     def test_the_people_tab_says_when_nobody_matches(self, client):
         client.force_login(UserFactory())

@@ -157,6 +157,81 @@ def test_delete_is_post_only(client, me):
     assert Post.objects.exists()
 
 
+JSON = {"Accept": "application/json"}
+
+
+def test_deleting_without_javascript_goes_to_your_profile_with_a_message(client, me):
+    post = PostFactory(author=me)
+
+    response = client.post(reverse("posts:delete", args=[post.pk]), {"next": f"/post/{post.pk}/"}, follow=True)
+
+    assert response.redirect_chain == [(reverse("posts:profile", args=["me"]), 302)]
+    assert [str(message) for message in response.context["messages"]] == ["Your post has been deleted."]
+
+
+def test_deleting_in_place_answers_the_id_and_the_sentence(client, me, django_assert_max_num_queries):
+    post = PostFactory(author=me)
+
+    # Session, user, the post, the delete with the rows that cascade from it, the author's counts.
+    with django_assert_max_num_queries(14):
+        response = client.post(reverse("posts:delete", args=[post.pk]), headers=JSON)
+
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["id"], data["deleted"], data["message"]) == (post.pk, True, "Your post has been deleted.")
+    assert "<strong>0</strong> posts" in data["counts"]["me"]["counts"]  # for the profile header
+    assert not Post.objects.exists()
+    # No banner waits for the next page: the script said it in the live region.
+    assert not list(client.get(reverse("posts:explore")).context["messages"])
+
+
+def test_deleting_twice_in_place_is_a_json_404_the_second_time(client, me):
+    post = PostFactory(author=me)
+    url = reverse("posts:delete", args=[post.pk])
+
+    first, second = client.post(url, headers=JSON), client.post(url, headers=JSON)
+
+    assert first.status_code == 200
+    assert second.status_code == 404
+    assert second.json() == {"error": "Not Found", "message": "This post is no longer available."}
+
+
+def test_deleting_someone_elses_post_in_place_is_the_same_404_as_a_missing_one(client, me):
+    theirs = PostFactory()
+    missing = client.post(reverse("posts:delete", args=[theirs.pk + 1000]), headers=JSON)
+
+    response = client.post(reverse("posts:delete", args=[theirs.pk]), headers=JSON)
+
+    assert response.status_code == 404
+    assert response.json() == missing.json()
+    assert Post.objects.filter(pk=theirs.pk).exists()
+
+
+def test_visitors_deleting_in_place_get_a_401(client):
+    post = PostFactory()
+
+    response = client.post(reverse("posts:delete", args=[post.pk]), headers=JSON)
+
+    assert response.status_code == 401
+    assert Post.objects.exists()
+
+
+@pytest.mark.parametrize("pk", ["abc", "-1", "99999999999999999999999"])
+def test_garbage_post_ids_to_delete_are_404s(client, me, pk):
+    for headers in ({}, JSON):
+        assert client.post(f"/post/{pk}/delete/", headers=headers).status_code == 404
+
+
+def test_the_delete_button_is_marked_for_the_script_and_carries_no_response_data(client, me):
+    post = PostFactory(author=me)
+
+    content = client.get(reverse("posts:profile", args=["me"])).content.decode()
+
+    assert f'formaction="{reverse("posts:delete", args=[post.pk])}"' in content
+    assert 'data-post-action="delete"' in content
+    assert 'form="actions-form"' in content
+
+
 class TestPagination:
     @pytest.fixture
     def many(self, me, settings):
@@ -195,8 +270,8 @@ class TestPagination:
 # Timelines: the entries (one query per source: home and profiles read posts and boosts),
 # the posts, the rows of their mentions: the cost of boosts on the page and of the
 # mention links, an intended change. Explore also reads the trending tags, cached for
-# five minutes (measured on a cold cache).
-POST_LIST_QUERIES = [("posts:home", 6), ("posts:explore", 6), ("profile", 7)]
+# five minutes (measured on a cold cache), and the people of its "Who to follow" box.
+POST_LIST_QUERIES = [("posts:home", 6), ("posts:explore", 7), ("profile", 7)]
 
 
 @pytest.mark.parametrize(("name", "ceiling"), POST_LIST_QUERIES)

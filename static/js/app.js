@@ -1,5 +1,6 @@
 // Microblog's own behaviour: relative times, user popups, the character counter,
-// confirmations and the language switch (the colour mode is theme.js's). No inline scripts.
+// confirmations, the language switch (the colour mode is theme.js's), and the two helpers of
+// the buttons that act in place (microblog.send, .announce, .showCounts). No inline scripts.
 (function () {
   "use strict";
 
@@ -62,7 +63,7 @@
   }
 
   function setUpPopup(link) {
-    var timer = null, popover = null, loading = false;
+    var timer = null, popover = null, loading = false, card = null;
     function show() {
       if (popover) { popover.show(); return; }
       if (loading) { return; }
@@ -77,6 +78,7 @@
           content.querySelectorAll('input[name="next"]').forEach(function (input) {
             input.value = window.location.pathname + window.location.search;
           });
+          card = content;
           // A DOM node is not sanitized, so the follow form and button keep working. The card
           // holds controls, so it is a (non-modal) dialog named after the user, not a tooltip.
           popover = new bootstrap.Popover(link, {
@@ -120,6 +122,16 @@
         if (next) { next.focus(); } else { returnFocus(link); }
       }
     }
+    // A follow elsewhere on the page makes a closed card stale (its button, its counts):
+    // drop it, and the next hover loads it again. An open card was changed in place.
+    document.addEventListener("microblog:follow", function (event) {
+      if (!popover || link.getAttribute("aria-describedby")) { return; }
+      if (card.querySelector('form[data-follow-for="' + CSS.escape(event.detail.username) + '"]')) {
+        popover.dispose();
+        popover = card = null;
+        loading = false;
+      }
+    });
     link.addEventListener("mouseenter", function () { clearTimeout(timer); timer = setTimeout(show, 400); });
     link.addEventListener("mouseleave", hideSoon);
     link.addEventListener("focus", function () {
@@ -209,6 +221,69 @@
     if (described.length) { field.setAttribute("aria-describedby", described.join(" ")); } else { field.removeAttribute("aria-describedby"); }
   });
 
+  // --- In-place actions (reactions.js, follow.js): one way to send, one place to say what happened. ---
+  // The page's one live region (templates/base.html): a short sentence, read out politely
+  // and shown at the foot of the window for a few seconds.
+  var statusTimer = null;
+
+  function announce(message) {
+    var region = document.getElementById("page-status");
+    if (!region || !message) { return; }
+    clearTimeout(statusTimer);
+    // Emptied first and filled a moment later, so the same sentence twice is read twice.
+    region.textContent = "";
+    statusTimer = setTimeout(function () {
+      region.textContent = message;
+      statusTimer = setTimeout(function () { region.textContent = ""; }, 8000);
+    }, 100);
+  }
+
+  function failureMessage(status, data, missing) {
+    if (data && typeof data.message === "string" && data.message) { return data.message; }
+    if (status === 404 && missing) { return missing; }
+    if (status === 403) { return gettext("Your session has expired. Reload the page and try again."); }
+    if (status === 429) { return gettext("Too many clicks in a short time. Please wait a moment and try again."); }
+    return gettext("Sorry, that did not work. Please try again.");
+  }
+
+  // POST `form` to `url` asking for JSON (microblog/fetch.py answers). Resolves with the
+  // answer's object; rejects with an Error whose message says why, for announce().
+  // `missing` is the sentence for a 404 that carries none.
+  function send(form, url, missing) {
+    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": token ? token.value : "" },
+      body: new FormData(form)
+    })
+      .catch(function () {
+        throw new Error(gettext("Could not reach the server. Check your connection and try again."));
+      })
+      .then(function (response) {
+        return response.json().catch(function () { return null; }).then(function (data) {
+          if (response.ok && data) { return data; }
+          throw new Error(failureMessage(response.status, data, missing));
+        });
+      });
+  }
+
+  // Replace each count block on the page with the server's fresh one: `counts` is
+  // {username: {block name: HTML}} (accounts/fragments.py), each block marked
+  // data-count-for and data-count-block.
+  function showCounts(counts) {
+    Object.keys(counts || {}).forEach(function (username) {
+      Object.keys(counts[username]).forEach(function (name) {
+        var selector = '[data-count-for="' + CSS.escape(username) + '"][data-count-block="' + CSS.escape(name) + '"]';
+        document.querySelectorAll(selector).forEach(function (block) {
+          var holder = document.createElement("div");
+          holder.innerHTML = counts[username][name]; // our own server-escaped fragment
+          if (holder.firstElementChild) { block.replaceWith(holder.firstElementChild); }
+        });
+      });
+    });
+  }
+
   // A button with data-confirm (a post's Delete) asks first; it submits the page's
   // #actions-form, so the question is read from the button that sent it.
   document.addEventListener("submit", function (event) {
@@ -232,4 +307,7 @@
 
   window.microblog = window.microblog || {};
   window.microblog.refreshTimes = refreshTimes;
+  window.microblog.send = send;
+  window.microblog.announce = announce;
+  window.microblog.showCounts = showCounts;
 })();

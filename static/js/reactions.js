@@ -1,9 +1,11 @@
-// The Like, Boost and Bookmark buttons of posts/_post_actions.html: each submits the
-// page's #actions-form to its own formaction. Here that form is sent with fetch
-// (Accept: application/json) and the pressed state and the counts change in place.
-// The button changes at once; if the server refuses or cannot be reached, it goes back
-// and the post's status line (an aria-live region) says why. Without JavaScript the
-// form posts and the page comes back as usual.
+// The buttons of posts/_post_actions.html: each submits the page's #actions-form to its
+// own formaction. Here that form is sent with microblog.send (app.js) instead.
+// Like, Boost and Bookmark change their pressed state and the counts in place: the button
+// changes at once, and if the server refuses or cannot be reached it goes back and the
+// page's live region says why. Delete (after its data-confirm question, app.js) takes
+// the post off the page once the server has deleted it, and says so in the live region;
+// on failure the post stays and the live region says why. Without JavaScript the form
+// posts and the page comes back as usual.
 (function () {
   "use strict";
 
@@ -54,11 +56,6 @@
     return link ? parseInt(link.querySelector('[aria-hidden="true"]').textContent, 10) || 0 : null;
   }
 
-  function showStatus(actions, message) {
-    var status = actions.querySelector(".reaction-status");
-    if (status) { status.textContent = message; }
-  }
-
   // Put the page in a state: pressed or not, with these counts, on every copy of the post.
   function apply(button, pressed, counts) {
     copiesOf(button).forEach(function (copy) {
@@ -66,12 +63,6 @@
       var actions = copy.closest(".post-actions");
       Object.keys(counts).forEach(function (field) { showCount(actions, field, counts[field]); });
     });
-  }
-
-  function failureMessage(response, data) {
-    if (data && typeof data.message === "string" && data.message) { return data.message; }
-    if (response.status === 404) { return gettext("This post is no longer available."); }
-    return gettext("Sorry, that did not work. Please try again.");
   }
 
   function send(form, button) {
@@ -87,39 +78,64 @@
     var url = button.formAction;
 
     button.dataset.busy = "1";
-    showStatus(actions, "");
     apply(button, !wasPressed, guess);
 
-    function undo(message) {
-      apply(button, wasPressed, before);
-      showStatus(actions, message);
-    }
-
-    fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Accept": "application/json", "X-CSRFToken": form.querySelector("input[name=csrfmiddlewaretoken]").value },
-      body: new FormData(form)
-    })
-      .then(function (response) {
-        return response.json().catch(function () { return null; }).then(function (data) {
-          if (response.ok && data && typeof data[stateOf[kind]] === "boolean") {
-            apply(button, data[stateOf[kind]], { like_count: data.like_count, boost_count: data.boost_count });
-          } else {
-            undo(failureMessage(response, data));
-          }
-        });
+    window.microblog.send(form, url, gettext("This post is no longer available."))
+      .then(function (data) {
+        if (typeof data[stateOf[kind]] !== "boolean") { throw new Error(gettext("Sorry, that did not work. Please try again.")); }
+        apply(button, data[stateOf[kind]], { like_count: data.like_count, boost_count: data.boost_count });
       })
-      .catch(function () {
-        undo(gettext("Could not reach the server. Check your connection and try again."));
+      .catch(function (error) {
+        apply(button, wasPressed, before);
+        window.microblog.announce(error.message);
+      })
+      .then(function () { delete button.dataset.busy; });
+  }
+
+  // Take every copy of a deleted post off the page (a profile may show a post twice),
+  // and put the focus on the post that followed it, or on the page's heading.
+  function removePost(id) {
+    var copies = document.querySelectorAll('article.post[id="post-' + id + '"]');
+    var active = document.activeElement;
+    var next = null;
+    copies.forEach(function (article) {
+      if (article.contains(active)) {
+        var sibling = article.nextElementSibling;
+        while (sibling && sibling.matches('[id="post-' + id + '"]')) { sibling = sibling.nextElementSibling; }
+        next = sibling && sibling.matches("article.post") ? sibling : null;
+      }
+    });
+    copies.forEach(function (article) { article.remove(); });
+    var target = next || document.querySelector("main h1");
+    if (target && !document.body.contains(active)) {
+      target.setAttribute("tabindex", "-1");
+      target.focus();
+    }
+  }
+
+  function deletePost(form, button) {
+    button.dataset.busy = "1";
+    window.microblog.send(form, button.formAction, gettext("This post is no longer available."))
+      .then(function (data) {
+        removePost(data.id);
+        window.microblog.showCounts(data.counts);
+        window.microblog.announce(data.message);
+      }, function (error) {
+        window.microblog.announce(error.message);
       })
       .then(function () { delete button.dataset.busy; });
   }
 
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
-    if (!button || !button.dataset.reaction || !window.fetch) { return; }
-    event.preventDefault();
-    if (!button.dataset.busy) { send(event.target, button); } // a double click sends one request
+    // A Delete whose question was answered "Cancel" (app.js) stops here.
+    if (event.defaultPrevented || !button || !window.fetch || !window.microblog) { return; }
+    if (button.dataset.reaction) {
+      event.preventDefault();
+      if (!button.dataset.busy) { send(event.target, button); } // a double click sends one request
+    } else if (button.dataset.postAction === "delete") {
+      event.preventDefault();
+      if (!button.dataset.busy) { deletePost(event.target, button); }
+    }
   });
 })();

@@ -79,7 +79,7 @@ def test_a_post_is_written_and_sent_from_the_keyboard(member_page):
 def test_focusing_a_username_opens_its_popup_and_escape_closes_it(member_page):
     PostFactory(author=UserFactory(username="focused"), body="Tab to my name")
     member_page.goto("/explore/")
-    name = member_page.locator("#main a.user-popup", has_text="focused")
+    name = member_page.locator("#main article a.user-popup", has_text="focused")
 
     tab_to(member_page, name)
 
@@ -110,12 +110,29 @@ def test_a_post_is_liked_and_bookmarked_from_the_keyboard(member_page):
 def test_a_popup_opened_by_focus_closes_when_focus_moves_elsewhere(member_page):
     PostFactory(author=UserFactory(username="passing"), body="Just passing through")
     member_page.goto("/explore/")
-    tab_to(member_page, member_page.locator("#main a.user-popup", has_text="passing"))
-    expect(member_page.locator(".popover")).to_be_visible()
+    tab_to(member_page, member_page.locator("#main article a.user-popup", has_text="passing"))
+    popup = member_page.locator(".popover")
+    expect(popup).to_be_visible()
 
     member_page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Explore").focus()
 
-    expect(member_page.locator(".popover")).to_be_hidden()
+    expect(popup).to_be_hidden()
+
+
+def test_shift_tab_from_the_card_goes_back_to_the_name_and_keeps_the_card(member_page):
+    PostFactory(author=UserFactory(username="passing"), body="Just passing through")
+    member_page.goto("/explore/")
+    name = member_page.locator("#main article a.user-popup", has_text="passing")
+    tab_to(member_page, name)
+    popup = member_page.locator(".popover")
+    expect(popup).to_be_visible()
+    member_page.keyboard.press("Tab")
+    expect(popup.get_by_role("link", name="passing")).to_be_focused()
+
+    member_page.keyboard.press("Shift+Tab")
+
+    expect(name).to_be_focused()
+    expect(popup).to_be_visible()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -26,8 +26,8 @@ def test_a_follow_and_a_like_reach_the_authors_open_page_without_a_reload(open_t
 
     fan_tab = log_in(open_tab(), fan)
     fan_tab.goto("/user/author/")
-    fan_tab.get_by_role("button", name="Follow", exact=True).click()
-    expect(fan_tab.get_by_role("button", name="Unfollow")).to_be_visible()
+    fan_tab.get_by_role("button", name="Follow author", exact=True).click()
+    expect(fan_tab.get_by_role("button", name="Unfollow author")).to_be_visible()
 
     expect(badge).to_have_text("1")
     like = fan_tab.locator(f"#post-{post.pk}").get_by_role("button", name="Like")

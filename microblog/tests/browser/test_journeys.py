@@ -33,7 +33,7 @@ def test_a_new_user_registers_posts_and_sees_the_post_on_home_and_explore(page):
     page.get_by_role("button", name="Register").click()
 
     expect(page.get_by_role("heading", name="Hi, newcomer!")).to_be_visible()
-    expect(page.get_by_text("Your feed is empty.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Welcome to Microblog")).to_be_visible()
     save_screenshot(page, "home-empty-desktop")
     page.get_by_label("Say something").fill("Hello, world! My very first post.")
     page.get_by_role("button", name="Post").click()
@@ -52,10 +52,10 @@ def test_a_follower_sees_the_followed_users_post_in_their_feed(page, log_in):
     expect(page.get_by_text("Notes from the writer's desk")).to_have_count(0)
 
     page.goto("/user/writer/")
-    page.get_by_role("button", name="Follow", exact=True).click()
+    page.get_by_role("button", name="Follow writer", exact=True).click()
 
-    expect(page.get_by_role("alert")).to_contain_text("You are following writer!")
-    expect(page.get_by_role("button", name="Unfollow")).to_be_visible()
+    expect(page.locator("#page-status")).to_have_text("You follow @writer.")
+    expect(page.get_by_role("button", name="Unfollow writer")).to_be_visible()
     page.get_by_role("link", name="Home").click()
     expect(page.locator("article.post")).to_contain_text("Notes from the writer's desk")
 
@@ -66,18 +66,24 @@ def test_the_follow_button_works_inside_the_user_popup(page, log_in):
     log_in(page, reader)
     page.goto("/explore/")
 
-    page.locator("#main a.user-popup", has_text="poppy").hover()
+    page.locator("#main article a.user-popup", has_text="poppy").hover()
     popup = page.locator(".popover")
     expect(popup).to_be_visible()
     expect(popup).to_contain_text("1 post")
-    popup.get_by_role("button", name="Follow").click()
+    page.evaluate("() => { window.notReloaded = true; }")
+    with page.expect_response("**/follow/poppy/"):
+        popup.get_by_role("button", name="Follow poppy").click()
 
-    expect(page.get_by_role("alert")).to_contain_text("You are following poppy!")
+    expect(page.locator("#page-status")).to_have_text("You follow @poppy.")
+    expect(popup.get_by_role("button", name="Unfollow poppy")).to_be_visible()
+    expect(popup).to_contain_text("1 follower")
+    assert page.evaluate("() => window.notReloaded") is True
     assert page.url.endswith("/explore/")
     assert Follow.objects.filter(follower=reader, followed__username="poppy").exists()
+    page.reload()
     page.wait_for_load_state()  # app.js listens from DOMContentLoaded on
-    page.locator("#main a.user-popup", has_text="poppy").hover()
-    expect(page.locator(".popover").get_by_role("button", name="Unfollow")).to_be_visible()
+    page.locator("#main article a.user-popup", has_text="poppy").hover()
+    expect(page.locator(".popover").get_by_role("button", name="Unfollow poppy")).to_be_visible()
 
 
 def test_a_private_message_lights_up_the_recipients_badge_without_a_reload(page, open_tab, log_in, fast_polling):

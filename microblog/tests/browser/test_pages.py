@@ -153,7 +153,7 @@ def test_user_popup(page, log_in, community):
     for viewport, size in VIEWPORTS.items():
         page.set_viewport_size(size)
         page.goto("/explore/")
-        page.locator("#main a.user-popup", has_text="carmen").first.hover()
+        page.locator("#main article a.user-popup", has_text="carmen").first.hover()
         expect(page.locator(".popover")).to_be_visible()
         save_screenshot(page, f"popup-{viewport}")
 

@@ -70,7 +70,7 @@ def test_signing_in_from_the_prompt_comes_back_to_the_page(viewport, open_tab, c
 
 def test_the_user_popup_opens_for_a_visitor(page, community):  # noqa: F811
     page.goto("/explore/")
-    page.locator("#main a.user-popup", has_text="carmen").first.hover()
+    page.locator("#main article a.user-popup", has_text="carmen").first.hover()
 
     expect(page.locator(".popover")).to_be_visible()
     expect(page.locator(".popover").get_by_role("button", name="Follow")).to_have_count(0)
