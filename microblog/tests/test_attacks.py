@@ -128,13 +128,16 @@ def test_get_requests_change_nothing(client, alice, bob):
     MessageFactory(sender=bob, recipient=alice)
     client.force_login(alice)
     before = snapshot()
-    # posts:messages and posts:activity are left out on purpose: opening them marks things read.
+    # posts:conversation and posts:activity are left out on purpose: opening them marks things read.
     paths = [
         reverse("posts:home"),
         reverse("posts:explore"),
         reverse("posts:search") + "?q=post",
         reverse("posts:profile", args=["bob"]),
+        reverse("posts:messages"),
         reverse("posts:messages_sent"),
+        reverse("posts:new_message"),
+        reverse("posts:message_recipients") + "?q=b",
         reverse("accounts:popup", args=["bob"]),
         reverse("accounts:followers", args=["bob"]),
         reverse("accounts:notifications") + "?since=0",
