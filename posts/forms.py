@@ -95,7 +95,7 @@ class MessageForm(PostForm):
 
 
 class NewMessageForm(MessageForm):
-    """The "New message" page: whom to write to (a username, suggestions by static/js/recipients.js), then the text."""
+    """The "New message" page: whom to write to (a username, suggestions by static/js/messages.js), then the text."""
 
     recipient = forms.CharField(
         label=_("To"),

@@ -1,6 +1,8 @@
-// The "To" field of the New message page: as you type, fill its <datalist> with the
-// usernames that start with what you typed (GET /messages/recipients/?q=). Without this
-// script the field is a plain text box and the server checks the name on sending.
+// Private messages. The "To" field of the New message page: as you type, fill its
+// <datalist> with the usernames that start with what you typed (GET
+// /messages/recipients/?q=); without this script the field is a plain text box and the
+// server checks the name on sending. A conversation page opens at its newest message,
+// just above the reply box, as chat apps do.
 (function () {
   "use strict";
 
@@ -46,4 +48,11 @@
   }
 
   document.querySelectorAll("input[data-suggestions-url][list]").forEach(start);
+
+  // After sending, the address names the new message (#message-<id>, for pages without
+  // this script); it is the last one, right above the box, so the same place shows it.
+  var reply = document.querySelector("[data-conversation-reply]");
+  if (reply) {
+    reply.scrollIntoView({ block: "end" });
+  }
 })();
