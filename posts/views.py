@@ -382,7 +382,7 @@ class ConversationView(LoginRequiredMixin, TemplateView):
             else:
                 return redirect(f"{conversation_url(self.person)}#message-{message.pk}")
         # The text is kept above the errors; the page shows the conversation as it is now.
-        return self.render_to_response(self.get_context_data(form=form), status=200)
+        return self.render_to_response(self.get_context_data(form=form))
 
     def get_context_data(self, **kwargs):
         before = Cursor.parse(self.request.GET.get("before", ""))
@@ -399,7 +399,14 @@ class ConversationView(LoginRequiredMixin, TemplateView):
         )
         shown = newest_first[:per_page][::-1]
         # Read before marking, so this page can still show which ones are new.
-        new = {message.pk for message in shown if message.sender_id == person.pk and message.read_at is None}
+        read_until = me.last_message_read_time
+        new = {
+            message.pk
+            for message in shown
+            if message.sender_id == person.pk
+            and message.read_at is None
+            and (read_until is None or message.created_at > read_until)
+        }
         if self.request.method == "GET" and me.unread_message_count:
             services.mark_conversation_read(user=me, person=person)
         return {

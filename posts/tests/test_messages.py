@@ -266,6 +266,15 @@ def test_opening_a_conversation_marks_that_persons_messages_read_and_keeps_the_c
     assert client.get(conversation("ana")).context["new_ids"] == set()
 
 
+def test_messages_read_by_the_old_inbox_are_not_new_in_the_conversation(client, me):
+    ana = UserFactory(username="ana")
+    MessageFactory(sender=ana, recipient=me, created_at=ago(60))
+    mark_messages_read(user=me)
+    fresh = MessageFactory(sender=ana, recipient=me)
+
+    assert client.get(conversation("ana")).context["new_ids"] == {fresh.pk}
+
+
 def test_a_conversation_with_a_missing_or_deactivated_person_is_a_404(client, me):
     UserFactory(username="gone", is_active=False)
 
