@@ -15,11 +15,6 @@ from .conftest import VIEWPORTS, assert_accessible, save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-IN_VIEW = """(element) => {
-  const box = element.getBoundingClientRect();
-  return box.top >= 0 && box.bottom <= window.innerHeight;
-}"""
-
 
 def no_sideways_scroll(page):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -53,8 +48,8 @@ def test_a_reply_appears_at_the_bottom_of_the_conversation(open_tab, log_in, cha
     expect(messages).to_have_count(25)
     expect(messages.last).to_contain_text("message 1 minutes ago")
     reply = page.get_by_role("button", name="Send", exact=True)
-    page.wait_for_function(f"({IN_VIEW})(document.querySelector('#conversation > li:last-child'))")
-    assert reply.evaluate(IN_VIEW), "the page does not open at the newest message"
+    expect(messages.last).to_be_in_viewport(ratio=1)  # the page opens at the newest message
+    expect(reply).to_be_in_viewport(ratio=1)
     no_sideways_scroll(page)
     save_screenshot(page, f"conversation-{viewport}")
 
@@ -65,7 +60,7 @@ def test_a_reply_appears_at_the_bottom_of_the_conversation(open_tab, log_in, cha
     expect(page).to_have_url(f"/messages/@bob/#message-{sent.pk}")
     expect(messages.last).to_contain_text("On my way, see you at the harbour!")
     expect(page.get_by_label("Message", exact=True)).to_have_value("")
-    page.wait_for_function(f"({IN_VIEW})(document.getElementById('message-{sent.pk}'))")
+    expect(page.locator(f"#message-{sent.pk}")).to_be_in_viewport(ratio=1)
     no_sideways_scroll(page)
 
 
