@@ -11,10 +11,12 @@ from microblog.counters import Counter, Recount, declare
 # The profile header and the API's user.
 post_count = declare(Counter(table="accounts_user", column="post_count", source="posts_post", key="author_id"))
 
-# The navbar's badge: messages from active senders since the reader last opened the
-# inbox (all of them while last_message_read_time is NULL), always equal to
-# Message.objects.unread_for(user).count(). Opening the inbox moves the read time and a
-# moderator's deactivation moves is_active: both recount the rows they concern.
+# The navbar's badge: messages from active senders that the reader has not read, always
+# equal to Message.objects.unread_for(user).count(). A message is read once its
+# conversation is opened (its read_at is set: the trigger moves the count by one per
+# row), or when it is older than last_message_read_time ("everything so far is read",
+# the recount below; all of them count while it is NULL). A moderator's deactivation
+# moves is_active: it recounts the rows it concerns.
 #
 # A message sent while a moderator deactivates its sender, in two concurrent
 # transactions on PostgreSQL, can leave its recipient one off until their next inbox
@@ -27,10 +29,12 @@ unread_message_count = declare(
         source="posts_message",
         key="recipient_id",
         condition=(
-            "(accounts_user.last_message_read_time IS NULL OR {row}.created_at > accounts_user.last_message_read_time)"
+            "{row}.read_at IS NULL"
+            " AND (accounts_user.last_message_read_time IS NULL"
+            " OR {row}.created_at > accounts_user.last_message_read_time)"
             " AND EXISTS (SELECT 1 FROM accounts_user AS sender WHERE sender.id = {row}.sender_id AND sender.is_active)"
         ),
-        watches=("sender_id", "created_at"),
+        watches=("sender_id", "created_at", "read_at"),
         recounts=(
             Recount(table="accounts_user", column="last_message_read_time", rows="{row}.id"),
             Recount(

@@ -1,12 +1,15 @@
 import unicodedata
+import uuid
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from posts.body import BODY_MAX_LENGTH, EMPTY_MESSAGE, normalize_body, validate_body
 from posts.search import MAX_QUERY_LENGTH, SORTS
 
@@ -68,12 +71,65 @@ class PostForm(forms.Form):
 
 
 class MessageForm(PostForm):
-    """A private message: the same rules as a post."""
+    """A private message: the same rules as a post, and the token that makes a form sent twice one message."""
 
     label = _("Message")
+    placeholder = _("Write a message")
+    label_hidden = True
+    submit_label = _("Send")
+
+    form_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["form_token"] = str(uuid.uuid4())
+        self.helper.layout.append(Field("form_token"))
+
+    def clean_form_token(self) -> uuid.UUID | None:
+        """Return the form's token, or None when it is missing or garbled (the message is sent anyway)."""
+        try:
+            return uuid.UUID(self.cleaned_data["form_token"])
+        except ValueError:
+            return None
+
+
+class NewMessageForm(MessageForm):
+    """The "New message" page: whom to write to (a username, suggestions by static/js/messages.js), then the text."""
+
+    recipient = forms.CharField(
+        label=_("To"),
+        max_length=150,
+        error_messages={"required": _("Enter the username of the person to write to.")},
+    )
+    field_order = ["recipient", "body"]
     placeholder = ""
     label_hidden = False
-    submit_label = _("Send")
+
+    def __init__(self, *args, sender, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sender = sender
+        self.fields["recipient"].widget.attrs.update(
+            {
+                "list": "recipient-suggestions",
+                "autocomplete": "off",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "data-suggestions-url": reverse_lazy("posts:message_recipients"),
+            }
+        )
+        self.fields["body"].label = _("Message")
+        self.helper.layout.insert(0, Field("recipient", template="posts/_body_field.html"))
+
+    def clean_recipient(self) -> User:
+        """Return the active user the field names ("@ana" or "ana", in any letter case)."""
+        username = self.cleaned_data["recipient"].strip().removeprefix("@")
+        recipient = User.objects.active().named(username).first() if username else None
+        if recipient is None:
+            raise ValidationError(_("There is no one called %(name)s here."), params={"name": username or "?"})
+        if recipient.pk == self.sender.pk:
+            raise ValidationError(_("You cannot send a message to yourself."))
+        return recipient
 
 
 class JsonCharField(forms.CharField):

@@ -6,6 +6,7 @@ import logging
 import tempfile
 import time
 from datetime import timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -164,14 +165,46 @@ def mark_activity_read(*, user: User) -> None:
 
 
 @transaction.atomic
-def send_message(*, sender: User, recipient: User, body: str) -> Message:
-    """Send a private message; a trigger counts it in the recipient's unread badge."""
+def send_message(*, sender: User, recipient: User, body: str, form_token: UUID | None = None) -> Message:
+    """Send a private message; a trigger counts it in the recipient's unread badge.
+
+    A form sends its `form_token` along: the same form sent again (a double click, a
+    resent POST) returns the message the first one made instead of a second copy.
+    """
     if sender.pk == recipient.pk:
         raise ValidationError(_("You cannot send a message to yourself."))
-    message = Message(sender=sender, recipient=recipient, body=normalize_body(body))
-    message.full_clean()
-    message.save()
+    message = Message(sender=sender, recipient=recipient, body=normalize_body(body), form_token=form_token)
+    message.full_clean(validate_constraints=False)
+    if form_token is None:
+        message.save()
+        return message
+    try:
+        with transaction.atomic():  # a savepoint: the duplicate's failed insert leaves the rest standing
+            message.save()
+    except IntegrityError:
+        first = Message.objects.get(sender=sender, form_token=form_token)
+        if first.recipient_id == recipient.pk and first.body == message.body:
+            return first
+        # The same token with another text: a form the browser kept (the back button) and
+        # written again. A new message, not a lost one.
+        message.form_token = None
+        message.save()
     return message
+
+
+@transaction.atomic
+def mark_conversation_read(*, user: User, person: User) -> int:
+    """Mark what `person` wrote to `user` read; return how many messages that was.
+
+    The counter trigger takes each row marked off `user`'s unread badge, in this statement.
+    """
+    unread = Message.objects.filter(recipient=user, sender=person, read_at__isnull=True)
+    if user.last_message_read_time:
+        unread = unread.filter(created_at__gt=user.last_message_read_time)
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        user.refresh_from_db(fields=["unread_message_count"])  # this page's badge reads it
+    return marked
 
 
 @transaction.atomic

@@ -28,8 +28,13 @@ urlpatterns = [
     path("translate/", views.TranslateView.as_view(), name="translate"),
     path("send_message/<username:username>/", views.SendMessageView.as_view(), name="send_message"),
     path("messages/", views.InboxView.as_view(), name="messages"),
+    path("messages/new/", views.NewMessageView.as_view(), name="new_message"),
+    path("messages/recipients/", views.RecipientSuggestionsView.as_view(), name="message_recipients"),
+    # "@": no username can shadow the pages beside it (a user called "new").
+    path("messages/@<username:username>/", views.ConversationView.as_view(), name="conversation"),
     path("export_posts/", views.ExportPostsView.as_view(), name="export_posts"),
     path("export_posts/<int:pk>/download/", views.ExportDownloadView.as_view(), name="export_download"),
     path("activity/", views.ActivityView.as_view(), name="activity"),
-    path("messages/sent/", views.InboxView.as_view(box="sent"), name="messages_sent"),
+    # The inbox lists both directions now.
+    path("messages/sent/", views.SentMessagesView.as_view(), name="messages_sent"),
 ]

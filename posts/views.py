@@ -1,9 +1,11 @@
 import gzip
+import unicodedata
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import FormView, ListView, RedirectView, TemplateView
 from django.views.generic.edit import FormMixin
 
 from accounts.fragments import count_blocks
@@ -29,12 +31,12 @@ from microblog.throttling import ReactionRateThrottle, TranslateRateThrottle, th
 from posts import services, timelines
 from posts.activity import attach_posts, group_activities
 from posts.entities import segments, tag_key
-from posts.forms import MessageForm, PostForm, SearchForm, TranslateForm
+from posts.forms import MessageForm, NewMessageForm, PostForm, SearchForm, TranslateForm
 from posts.models import Activity, ExportJob, Like, Message, Post, Tag, Tagging
 from posts.rendering import mention_names, render_posts
 from posts.search import SORTS, search_people, search_posts, with_highlights
 from posts.threads import read_thread
-from posts.timelines import TimelineListMixin
+from posts.timelines import Cursor, TimelineListMixin
 from posts.translation import TranslationError, TranslationTimeout, get_translator
 
 # Notifications are short lines: a page holds more of them than of posts.
@@ -342,57 +344,163 @@ class DeletePostView(InPlaceActionMixin, View):
         )
 
 
-class SendMessageView(LoginRequiredMixin, FormView):
-    """Write a private message to another user, then go back to their profile."""
+@method_decorator(never_cache, name="dispatch")  # private messages: no cache may keep them
+class InboxView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
+    """The inbox: one row per person you exchanged messages with, newest conversation first."""
 
+    template_name = "posts/messages.html"
+    context_object_name = "conversations"
+    paginate_by = settings.POSTS_PER_PAGE
+
+    def get_queryset(self):
+        return Message.objects.conversations_of(self.request.user)
+
+
+@method_decorator(never_cache, name="dispatch")  # private messages: no cache may keep them
+class ConversationView(LoginRequiredMixin, TemplateView):
+    """Your messages with one person, oldest at the top, and the reply box below (POST, redirect, GET).
+
+    Opening it marks what they sent you read. "Earlier messages" pages back in time by
+    cursor (`?before=<microseconds>-<id>`), each direction read newest first from its index.
+    """
+
+    template_name = "posts/conversation.html"
     form_class = MessageForm
-    template_name = "posts/send_message.html"
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return super().dispatch(request, *args, **kwargs)
-        self.recipient = get_object_or_404(User.objects.active(), username=kwargs["username"])
-        if self.recipient.pk == request.user.pk:
+        self.person = get_object_or_404(User.objects.active().named(kwargs["username"]))
+        if self.person.pk == request.user.pk:
             messages.error(request, _("You cannot send a message to yourself."))
-            return redirect("posts:profile", request.user.username)
+            return redirect("posts:messages")
         return super().dispatch(request, *args, **kwargs)
 
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.form_class()))
+
+    def post(self, request, *args, **kwargs):
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            try:
+                message = services.send_message(
+                    sender=request.user,
+                    recipient=self.person,
+                    body=form.cleaned_data["body"],
+                    form_token=form.cleaned_data["form_token"],
+                )
+            except ValidationError as error:
+                form.add_error("body", error.message_dict.get("body", error.messages))
+            else:
+                return redirect(f"{conversation_url(self.person)}#message-{message.pk}")
+        # The text is kept above the errors; the page shows the conversation as it is now.
+        return self.render_to_response(self.get_context_data(form=form))
+
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "recipient": self.recipient}
+        before = Cursor.parse(self.request.GET.get("before", ""))
+        per_page = settings.POSTS_PER_PAGE
+        me, person = self.request.user, self.person
+        # Each direction cut at the page in SQL, then merged: the newest `per_page` of both.
+        newest_first = sorted(
+            [
+                *Message.objects.from_to(me, person, before=before)[: per_page + 1],
+                *Message.objects.from_to(person, me, before=before)[: per_page + 1],
+            ],
+            key=lambda message: (message.created_at, message.pk),
+            reverse=True,
+        )
+        shown = newest_first[:per_page][::-1]
+        # Read before marking, so this page can still show which ones are new.
+        read_until = me.last_message_read_time
+        new = {
+            message.pk
+            for message in shown
+            if message.sender_id == person.pk
+            and message.read_at is None
+            and (read_until is None or message.created_at > read_until)
+        }
+        if self.request.method == "GET" and me.unread_message_count:
+            services.mark_conversation_read(user=me, person=person)
+        return {
+            **super().get_context_data(**kwargs),
+            "person": person,
+            "conversation": shown,
+            "new_ids": new,
+            "earlier": f"before={Cursor(shown[0].created_at, shown[0].pk)}" if len(newest_first) > per_page else "",
+            "is_earlier_page": before is not None,
+            "action": conversation_url(person),
+        }
+
+
+def conversation_url(person: User) -> str:
+    """Return the address of the signed-in user's conversation with `person`."""
+    return reverse("posts:conversation", args=[person.username])
+
+
+class SendMessageView(ConversationView):
+    """The old message form's address: its GET shows the conversation, its POST sends as the conversation does."""
+
+    def get(self, request, *args, **kwargs):
+        return redirect(conversation_url(self.person))
+
+
+class SentMessagesView(LoginRequiredMixin, RedirectView):
+    """The old "Sent" tab: the inbox lists both directions now."""
+
+    pattern_name = "posts:messages"
+
+
+@method_decorator(never_cache, name="dispatch")
+class NewMessageView(LoginRequiredMixin, FormView):
+    """Write to anyone by username (suggested as you type), then go on in the conversation."""
+
+    template_name = "posts/new_message.html"
+    form_class = NewMessageForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "sender": self.request.user}
+
+    def get_initial(self):
+        return {"recipient": self.request.GET.get("to", "")[:150]}
 
     def form_valid(self, form):
+        recipient = form.cleaned_data["recipient"]
         try:
-            services.send_message(sender=self.request.user, recipient=self.recipient, body=form.cleaned_data["body"])
+            message = services.send_message(
+                sender=self.request.user,
+                recipient=recipient,
+                body=form.cleaned_data["body"],
+                form_token=form.cleaned_data["form_token"],
+            )
         except ValidationError as error:
             form.add_error("body", error.message_dict.get("body", error.messages))
             return self.form_invalid(form)
-        messages.success(self.request, _("Your message has been sent."))
-        return redirect("posts:profile", self.recipient.username)
+        return redirect(f"{conversation_url(recipient)}#message-{message.pk}")
 
 
-@method_decorator(never_cache, name="dispatch")  # private messages: no cache may keep them
-class InboxView(PostListView):
-    """Messages received, newest first; opening it marks them all read."""
+# The "To" field's suggestions: a few names are enough to pick from while typing.
+RECIPIENT_SUGGESTIONS = 8
 
-    template_name = "posts/messages.html"
-    context_object_name = "messages_list"
-    box = "received"
 
-    def get_queryset(self):
-        if self.box == "sent":
-            return Message.objects.sent_by(self.request.user)
-        return Message.objects.received_by(self.request.user)
+@method_decorator(never_cache, name="dispatch")
+class RecipientSuggestionsView(JsonLoginRequiredMixin, View):
+    """GET ?q=<prefix>: `{"usernames": [...]}`, the active people whose username starts with it (any case)."""
 
-    def get(self, request, *args, **kwargs):
-        if self.box == "received":
-            # Read before marking, so this page can still show which ones were new.
-            self.last_read = request.user.last_message_read_time
-            if request.user.unread_message_count:  # nothing unread: nothing to record (as on /activity/)
-                services.mark_messages_read(user=request.user)
-        return super().get(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "box": self.box, "last_read": getattr(self, "last_read", None)}
+    def get(self, request):
+        prefix = request.GET.get("q", "").strip().removeprefix("@").lower()
+        # Usernames are at most 150 characters and hold no control characters (a NUL
+        # would reach PostgreSQL as an error): such a prefix names no one.
+        if not prefix or len(prefix) > 150 or any(unicodedata.category(char) == "Cc" for char in prefix):
+            return JsonResponse({"usernames": []})
+        usernames = (
+            User.objects.active()
+            .exclude(pk=request.user.pk)
+            .alias(username_lower=Lower("username"))
+            .filter(username_lower__startswith=prefix)
+            .order_by("username_lower", "pk")
+            .values_list("username", flat=True)[:RECIPIENT_SUGGESTIONS]
+        )
+        return JsonResponse({"usernames": list(usernames)})
 
 
 @method_decorator(never_cache, name="dispatch")  # who did what to you: no cache may keep it

@@ -128,13 +128,16 @@ def test_get_requests_change_nothing(client, alice, bob):
     MessageFactory(sender=bob, recipient=alice)
     client.force_login(alice)
     before = snapshot()
-    # posts:messages and posts:activity are left out on purpose: opening them marks things read.
+    # posts:conversation and posts:activity are left out on purpose: opening them marks things read.
     paths = [
         reverse("posts:home"),
         reverse("posts:explore"),
         reverse("posts:search") + "?q=post",
         reverse("posts:profile", args=["bob"]),
+        reverse("posts:messages"),
         reverse("posts:messages_sent"),
+        reverse("posts:new_message"),
+        reverse("posts:message_recipients") + "?q=b",
         reverse("accounts:popup", args=["bob"]),
         reverse("accounts:followers", args=["bob"]),
         reverse("accounts:notifications") + "?since=0",
@@ -331,6 +334,7 @@ def test_api_responses_never_carry_password_hashes_or_other_peoples_emails(clien
         ("get", "/user/a%00b/following/"),
         ("get", "/user/a%00b/popup/"),
         ("get", "/send_message/a%00b/"),
+        ("get", "/messages/@a%00b/"),
         ("post", "/follow/a%00b/"),
         ("post", "/unfollow/a%00b/"),
     ],

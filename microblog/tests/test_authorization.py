@@ -69,6 +69,9 @@ def args_for(world):
         "posts:send_message": [alice],
         "posts:messages": [],
         "posts:messages_sent": [],
+        "posts:new_message": [],
+        "posts:message_recipients": [],
+        "posts:conversation": [world.carol.username],
         "posts:activity": [],
         "posts:export_posts": [],
         "posts:export_download": [world.job.pk],
@@ -125,6 +128,9 @@ PRIVATE = {
     "posts:send_message": [("get", "login"), ("post", "login")],
     "posts:messages": [("get", "login")],
     "posts:messages_sent": [("get", "login")],
+    "posts:new_message": [("get", "login"), ("post", "login")],
+    "posts:message_recipients": [("get", 401)],
+    "posts:conversation": [("get", "login"), ("post", "login")],
     "posts:activity": [("get", "login")],
     "posts:export_posts": [("post", "login")],
     "posts:export_download": [("get", "login")],
@@ -278,12 +284,22 @@ def test_others_cannot_delete_a_post(as_bob, world):
     assert Post.objects.filter(pk=world.post.pk).exists()
 
 
-@pytest.mark.parametrize("box", ["posts:messages", "posts:messages_sent"])
-def test_mailboxes_show_only_ones_own_messages(as_bob, world, box):
-    response = as_bob.get(reverse(box))
+@pytest.mark.parametrize(
+    "url", [reverse("posts:messages"), reverse("posts:conversation", args=["alice"]), "/messages/@carol/"]
+)
+def test_mailboxes_show_only_ones_own_messages(as_bob, world, url):
+    response = as_bob.get(url)
 
     assert response.status_code == 200
     assert b"private" not in response.content
+
+
+def test_opening_a_conversation_with_the_same_person_marks_only_ones_own_messages_read(as_bob, world):
+    as_bob.get(reverse("posts:conversation", args=["carol"]))
+
+    world.received.refresh_from_db()
+    assert world.received.read_at is None
+    assert User.objects.get(pk=world.alice.pk).unread_message_count == 1
 
 
 def test_opening_ones_inbox_marks_only_ones_own_messages_read(as_bob, world):

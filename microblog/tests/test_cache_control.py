@@ -36,7 +36,7 @@ PER_USER_PAGES = [
     ("posts:search", []),
     ("posts:profile", ["other"]),
     ("posts:profile", ["me"]),
-    ("posts:send_message", ["other"]),
+    ("posts:new_message", []),
     ("accounts:popup", ["other"]),
     ("accounts:followers", ["me"]),
     ("accounts:following", ["me"]),
@@ -44,7 +44,8 @@ PER_USER_PAGES = [
 # Pages that hold private data (messages, the account's settings, notifications).
 PRIVATE_DATA_PAGES = [
     ("posts:messages", []),
-    ("posts:messages_sent", []),
+    ("posts:conversation", ["other"]),
+    ("posts:message_recipients", []),
     ("posts:activity", []),
     ("accounts:edit_profile", []),
     ("accounts:delete_account", []),

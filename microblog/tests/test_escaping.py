@@ -58,7 +58,7 @@ def world(client, payload):
         "/user/mallory/popup/",
         "/user/alice/followers/",
         "/messages/",
-        "/messages/sent/",
+        "/messages/@mallory/",
         "/edit_profile/",
         "/search/?q=quokka",
     ],

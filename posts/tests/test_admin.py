@@ -531,7 +531,7 @@ def test_deactivated_senders_messages_leave_the_inbox(client, reader_and_gone):
 
     response = client.get(reverse("posts:messages"))
 
-    assert list(response.context["messages_list"]) == []
+    assert list(response.context["conversations"]) == []
     assert Message.objects.unread_for(reader).count() == 0
 
 

@@ -29,7 +29,8 @@ def box_pages(me) -> dict[str, str]:
         "home": reverse("posts:home"),
         "thread": reverse("posts:post", args=[post.pk]),
         "reply": reverse("posts:reply", args=[post.pk]),
-        "message": reverse("posts:send_message", args=["bob"]),
+        "message": reverse("posts:conversation", args=["bob"]),
+        "new message": reverse("posts:new_message"),
     }
 
 
@@ -39,7 +40,7 @@ def box_form(html: str) -> str:
     return match.group(0)
 
 
-@pytest.mark.parametrize("name", ["home", "thread", "reply", "message"])
+@pytest.mark.parametrize("name", ["home", "thread", "reply", "message", "new message"])
 def test_the_counter_sits_beside_the_submit_button(client, me, name):
     html = box_form(client.get(box_pages(me)[name]).text)
 
@@ -50,7 +51,7 @@ def test_the_counter_sits_beside_the_submit_button(client, me, name):
     )
     assert row, html
     assert 'aria-live="polite"' in row.group(0)
-    assert "maxlength" not in html
+    assert "maxlength" not in re.search(r"<textarea[^>]*>", html).group(0)
     assert "asteriskField" not in html
 
 
@@ -61,12 +62,20 @@ def test_the_post_box_has_a_placeholder_and_a_label_for_screen_readers_only(clie
     assert '<label for="id_body" class="visually-hidden">Say something</label>' in html
 
 
-def test_the_message_box_keeps_its_visible_label(client, me):
+def test_the_reply_box_of_a_conversation_says_what_to_write(client, me):
     html = box_form(client.get(box_pages(me)["message"]).text)
 
+    assert '<label for="id_body" class="visually-hidden">Message</label>' in html
+    assert 'placeholder="Write a message"' in html
+    assert ">Send</button>" in html
+
+
+def test_the_new_message_page_labels_both_fields(client, me):
+    html = box_form(client.get(box_pages(me)["new message"]).text)
+
+    assert '<label for="id_recipient" class="form-label">To</label>' in html
     assert '<label for="id_body" class="form-label">Message</label>' in html
     assert "placeholder" not in html
-    assert ">Send</button>" in html
 
 
 def test_the_placeholder_is_translated(client, me):

@@ -247,6 +247,8 @@ def test_a_visitor_cannot_follow(client, world):
     [
         reverse("posts:messages"),
         reverse("posts:messages_sent"),
+        reverse("posts:new_message"),
+        reverse("posts:conversation", args=["susan"]),
         reverse("posts:bookmarks"),
         reverse("posts:activity"),
         reverse("posts:search") + "?q=django",

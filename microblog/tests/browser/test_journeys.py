@@ -96,15 +96,18 @@ def test_a_private_message_lights_up_the_recipients_badge_without_a_reload(page,
     sender_tab = log_in(open_tab(), UserFactory(username="sender"))
     sender_tab.goto("/user/recipient/")
     sender_tab.get_by_role("link", name="Send private message").click()
-    sender_tab.get_by_label("Message").fill("Lunch on Friday?")
+    sender_tab.get_by_label("Message", exact=True).fill("Lunch on Friday?")
     sender_tab.get_by_role("button", name="Send", exact=True).click()
-    expect(sender_tab.get_by_role("alert")).to_contain_text("Your message has been sent.")
+    expect(sender_tab.locator("#conversation > li").last).to_contain_text("Lunch on Friday?")
 
     expect(badge).to_be_visible()
     expect(badge).to_have_text("1")
     assert recipient_tab.evaluate("() => window.notReloaded") is True
     recipient_tab.get_by_role("link", name=re.compile("^Messages")).click()
-    expect(recipient_tab.locator("#main article")).to_contain_text("Lunch on Friday?")
+    expect(recipient_tab.locator("#conversation-sender")).to_contain_text("Lunch on Friday?")
+    expect(recipient_tab.locator("#message-count")).to_have_text("1")  # the inbox only lists it
+    recipient_tab.get_by_role("link", name="sender", exact=True).click()
+    expect(recipient_tab.locator("#conversation > li").last).to_contain_text("Lunch on Friday?")
     expect(recipient_tab.locator("#message-count")).to_be_hidden()
 
 

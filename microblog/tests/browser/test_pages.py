@@ -45,6 +45,9 @@ def community():
             created_at=now - timedelta(minutes=minutes),
         )
     MessageFactory(sender=bob, recipient=alice, body="Are you coming to the photo walk on Saturday?")
+    MessageFactory(
+        sender=alice, recipient=bob, body="Yes! Bringing the old film camera: https://example.com/cameras/1962"
+    )
     MessageFactory(sender=carmen, recipient=alice, body="¡Gracias por seguirme!")
     # Alice's oldest post, liked twice and boosted: the entries of /activity/.
     like_post(user=bob, post=post)
@@ -88,6 +91,8 @@ SIGNED_IN_PAGES = [
     ("profile-other", "/user/bob/"),
     ("followers", "/user/alice/followers/"),
     ("messages", "/messages/"),
+    ("conversation", "/messages/@bob/"),
+    ("new-message", "/messages/new/"),
     ("activity", "/activity/"),
     ("bookmarks", "/bookmarks/"),
     ("tag", "/tags/coffee/"),
