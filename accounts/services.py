@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import API_TOKEN_LIFETIME, ApiToken, Follow, Notification, User
-from accounts.signals import user_followed
+from accounts.signals import account_deleting, user_followed
 from accounts.validators import (
     validate_email_free,
     validate_username_characters,
@@ -47,7 +47,11 @@ def unfollow_user(*, follower: User, followed: User) -> bool:
 
 @transaction.atomic
 def delete_account(*, user: User) -> None:
-    """Delete `user` and, through cascades, their posts, messages, follows and notifications."""
+    """Delete `user` and, through cascades, their posts, messages, follows and notifications.
+
+    The apps that keep files for the user's rows hear `account_deleting` first.
+    """
+    account_deleting.send(sender=User, user=user)
     user.delete()
 
 
