@@ -88,7 +88,8 @@ def test_a_post_with_two_pictures_keeps_them_in_order_with_their_descriptions(cl
     assert response.status_code == 302
     post = Post.objects.get()
     first, second = post.attachments.all()
-    assert post.attachment_count == 2 and not post.is_sensitive
+    assert post.attachment_count == 2
+    assert not post.is_sensitive
     assert (first.position, first.alt_text, first.width, first.height) == (0, "An orange field", 300, 200)
     assert (second.position, second.alt_text, second.width, second.height) == (1, "", 100, 400)
     assert set(first.variants) == {"small", "large"}
@@ -175,7 +176,8 @@ def test_a_bad_file_is_a_form_error_that_keeps_the_text_and_leaves_no_file(clien
     assert response.status_code == 200
     errors = response.context["form"].errors["images"]
     assert len(errors) == 1
-    assert errors[0].startswith(f"{name}:") and reason in errors[0].lower()
+    assert errors[0].startswith(f"{name}:")
+    assert reason in errors[0].lower()
     assert "look at this" in response.text
     assert "choose them again" not in response.text  # the field's own error says it
     assert not Post.objects.exists()
@@ -292,8 +294,7 @@ def test_a_sensitive_post_shows_its_pictures_behind_a_button(client, me):
 
 
 def test_pictures_cost_one_query_per_page_and_none_without_them(client, me, django_assert_num_queries):
-    for number in range(3):
-        PostFactory()
+    PostFactory.create_batch(3)
     client.get(reverse("posts:explore"))
     cache.clear()
     with CaptureQueriesContext(connection) as without:

@@ -3,8 +3,8 @@ from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -13,7 +13,6 @@ from accounts.services import delete_old_notifications
 from microblog.images import delete_files
 from posts.models import ATTACHMENT_FOLDER, Attachment, ExportJob
 from posts.services import delete_finished_exports, fail_stale_exports
-
 
 # A file younger than this may belong to an upload whose rows are not committed yet.
 ORPHAN_MIN_AGE = timedelta(hours=1)
