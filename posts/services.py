@@ -398,7 +398,7 @@ def _write_export(job: ExportJob) -> None:
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as buffer:
         with gzip.GzipFile(fileobj=buffer, mode="wb") as compressed:
             text = io.TextIOWrapper(compressed, encoding="utf-8")
-            job.post_count = write_posts_json(job.user, text, on_progress=on_progress)
+            job.post_count = write_posts_json(job.user, text, on_progress=on_progress, site_url=job.site_url)
             text.flush()
             text.detach()
         buffer.seek(0)

@@ -411,3 +411,78 @@ def test_two_identical_posts_at_once_keep_their_own_files(settings):
     assert len(pictures) == 2
     assert set(pictures[0].paths).isdisjoint(pictures[1].paths)
     assert len(stored_files(settings.MEDIA_ROOT)) == 4
+
+
+# The admin ------------------------------------------------------------------------------
+
+
+def test_the_post_admin_shows_its_pictures_with_their_descriptions(moderator_client):
+    picture = AttachmentFactory(alt_text="A heron")
+
+    html = moderator_client.get(reverse("admin:posts_post_change", args=[picture.post_id])).text
+
+    assert f'src="/media/{picture.variants["small"]["path"]}" alt="A heron"' in html
+
+
+def test_mark_sensitive_is_a_moderator_action(moderator_client):
+    posts = [AttachmentFactory().post, AttachmentFactory().post]
+
+    moderator_client.post(
+        reverse("admin:posts_post_changelist"),
+        {"action": "mark_sensitive", "_selected_action": [post.pk for post in posts]},
+    )
+
+    assert Post.objects.filter(is_sensitive=True).count() == 2
+
+
+def test_the_pictures_changelist_costs_the_same_for_1_and_20_rows(moderator_client, django_assert_max_num_queries):
+    from microblog.tests.queries import count_queries
+
+    url = reverse("admin:posts_attachment_changelist")
+    AttachmentFactory()
+    small = count_queries(moderator_client, url, django_assert_max_num_queries, 8)
+    for _number in range(19):
+        AttachmentFactory()
+
+    assert count_queries(moderator_client, url, django_assert_max_num_queries, 8) == small
+
+
+def test_a_moderator_removing_a_picture_deletes_its_files(
+    moderator_client, settings, django_capture_on_commit_callbacks
+):
+    picture = AttachmentFactory()
+    kept = AttachmentFactory(post=picture.post)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = moderator_client.post(reverse("admin:posts_attachment_delete", args=[picture.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert {str(path.relative_to(settings.MEDIA_ROOT)) for path in stored_files(settings.MEDIA_ROOT)} == set(kept.paths)
+
+
+def test_a_moderator_can_delete_a_post_with_pictures(moderator_client, settings, django_capture_on_commit_callbacks):
+    post = AttachmentFactory().post
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderator_client.post(reverse("admin:posts_post_delete", args=[post.pk]), {"post": "yes"})
+
+    assert not Post.objects.filter(pk=post.pk).exists()
+    assert stored_files(settings.MEDIA_ROOT) == []
+
+
+def test_the_export_lists_each_pictures_url_and_description():
+    import json
+
+    from posts.exports import write_posts_json
+
+    picture = AttachmentFactory(alt_text="A heron")
+    PostFactory(author=picture.post.author)  # a post without pictures has no "pictures"
+    out = io.StringIO()
+
+    write_posts_json(picture.post.author, out, site_url="https://example.org")
+
+    first, second = json.loads(out.getvalue())["posts"]
+    assert first["pictures"] == [
+        {"url": "https://example.org/media/" + picture.variants["large"]["path"], "alt_text": "A heron"}
+    ]
+    assert "pictures" not in second
