@@ -104,9 +104,11 @@ class ReplyToField(serializers.PrimaryKeyRelatedField):
         super().__init__(queryset=Post.objects.visible(), **kwargs)
 
     def to_internal_value(self, data):
-        # A multipart body has only strings: there, "5" is the id 5.
+        # A multipart body has only strings: there, "5" is the id 5 and "null" is null.
         request = self.context.get("request")
         if isinstance(data, str) and request is not None and request.content_type.startswith("multipart/"):
+            if data == "null":
+                return None
             data = int(data) if data.isascii() and data.isdigit() and len(data) < 19 else data
         # DRF would take "5" and true (as 1); the schema says integer and means it.
         if isinstance(data, bool) or not isinstance(data, int):
