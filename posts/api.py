@@ -152,8 +152,8 @@ class PostListSerializer(serializers.ListSerializer):
 class PostSerializer(serializers.ModelSerializer):
     """A post with its counters, pictures and what the caller did to it.
 
-    Clients write `body` and `in_reply_to`, and in a multipart body also up to four
-    `images` with their `alt_text` in the same order and `sensitive`.
+    Clients write `body`, `in_reply_to` and `sensitive`; a multipart body also takes up to
+    four `images` with their `alt_text` in the same order (PostWithPicturesSerializer).
     """
 
     body = BodyField(help_text=_("1 to 140 characters, not only spaces or invisible characters."))
@@ -176,20 +176,6 @@ class PostSerializer(serializers.ModelSerializer):
     boosted = serializers.BooleanField(read_only=True, help_text=_("Whether you boosted this post."))
     bookmarked = serializers.BooleanField(read_only=True, help_text=_("Whether this post is in your bookmarks."))
     attachments = serializers.SerializerMethodField(help_text=_("The post's pictures, in order (up to 4)."))
-    images = FlatListField(
-        child=serializers.FileField(allow_empty_file=True),  # the pipeline says "empty", naming the file
-        write_only=True,
-        required=False,
-        max_length=MAX_ATTACHMENTS,
-        help_text=_("Multipart only: up to 4 pictures (JPEG, PNG, WebP or GIF), each read by decoding it."),
-    )
-    alt_text = FlatListField(
-        child=StrictCharField(max_length=ALT_TEXT_MAX_LENGTH, allow_blank=True),
-        write_only=True,
-        required=False,
-        max_length=MAX_ATTACHMENTS,
-        help_text=_("Multipart only: the description of each picture, in the order of `images`."),
-    )
     sensitive = serializers.BooleanField(
         source="is_sensitive",
         required=False,
@@ -215,8 +201,6 @@ class PostSerializer(serializers.ModelSerializer):
             "bookmarked",
             "attachments",
             "sensitive",
-            "images",
-            "alt_text",
             "_links",
         ]
         read_only_fields = ["id"]
@@ -242,11 +226,40 @@ class PostSerializer(serializers.ModelSerializer):
             )
         return pictures
 
+    @extend_schema_field(PostLinks)
+    def get_links(self, post) -> dict:
+        return {"self": reverse("api:post", args=[post.pk]), "context": reverse("api:post_context", args=[post.pk])}
+
+    def to_representation(self, post):
+        data = super().to_representation(post)
+        data["language"] = data["language"] or None
+        return data
+
+
+class PostWithPicturesSerializer(PostSerializer):
+    """The multipart body of a new post: a post's fields, and up to four `images` with their `alt_text`."""
+
+    images = FlatListField(
+        child=serializers.FileField(allow_empty_file=True),  # the pipeline says "empty", naming the file
+        write_only=True,
+        required=False,
+        max_length=MAX_ATTACHMENTS,
+        help_text=_("Multipart only: up to 4 pictures (JPEG, PNG, WebP or GIF), each read by decoding it."),
+    )
+    alt_text = FlatListField(
+        child=StrictCharField(max_length=ALT_TEXT_MAX_LENGTH, allow_blank=True),
+        write_only=True,
+        required=False,
+        max_length=MAX_ATTACHMENTS,
+        help_text=_("Multipart only: the description of each picture, in the order of `images`."),
+    )
+
+    class Meta(PostSerializer.Meta):
+        fields = [*PostSerializer.Meta.fields, "images", "alt_text"]
+
     def validate(self, attrs):
         uploads = attrs.pop("images", [])
         alt_texts = [text.strip() for text in attrs.pop("alt_text", [])]
-        if len(alt_texts) > len(uploads):
-            raise serializers.ValidationError({"alt_text": [_("There are more descriptions than pictures.")]})
         pictures, errors = [], []
         for number, upload in enumerate(uploads):
             alt_text = alt_texts[number] if number < len(alt_texts) else ""
@@ -262,15 +275,6 @@ class PostSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"images": errors})
         attrs["pictures"] = pictures
         return attrs
-
-    @extend_schema_field(PostLinks)
-    def get_links(self, post) -> dict:
-        return {"self": reverse("api:post", args=[post.pk]), "context": reverse("api:post_context", args=[post.pk])}
-
-    def to_representation(self, post):
-        data = super().to_representation(post)
-        data["language"] = data["language"] or None
-        return data
 
 
 class PostListView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
@@ -300,18 +304,20 @@ class ExploreView(PostListView):
             "`alt_text` for each in the same order, and `sensitive`; a file that is not a picture we take "
             "is a 400 that names it."
         ),
-        request=PostSerializer,
+        request={"application/json": PostSerializer, "multipart/form-data": PostWithPicturesSerializer},
         responses={201: PostSerializer, **error_responses(400, 415)},
     )
     def post(self, request):
-        form = self.get_serializer(data=request.data)
+        with_pictures = request.content_type.startswith("multipart/")
+        serializer_class = PostWithPicturesSerializer if with_pictures else PostSerializer
+        form = serializer_class(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         try:
             post = services.publish_post(
                 author=request.user,
                 body=form.validated_data["body"],
                 in_reply_to=form.validated_data.get("in_reply_to"),
-                pictures=form.validated_data["pictures"],
+                pictures=form.validated_data.get("pictures", []),
                 is_sensitive=form.validated_data.get("is_sensitive", False),
             )
         except services.ReplyRefused as refusal:

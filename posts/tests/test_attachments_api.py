@@ -111,11 +111,11 @@ def test_a_huge_description_is_a_400_with_a_flat_message_list(client, me, settin
     assert stored_files(settings.MEDIA_ROOT) == []
 
 
-def test_more_descriptions_than_pictures_are_a_400(client, me):
+def test_descriptions_past_the_pictures_are_ignored(client, me):
     response = publish(client, me, images=[jpeg()], alt_text=["one", "two"])
 
-    assert response.status_code == 400
-    assert "alt_text" in response.json()["errors"]
+    assert response.status_code == 201
+    assert [picture["alt_text"] for picture in response.json()["attachments"]] == ["one"]
 
 
 def test_media_require_alt_refuses_a_picture_without_a_description(client, me, settings):
@@ -172,7 +172,13 @@ def test_the_schema_lists_the_attachments_and_the_multipart_body(client):
     schema = client.get("/api/openapi.json").json()
 
     create = schema["paths"]["/api/posts"]["post"]["requestBody"]["content"]
-    assert "multipart/form-data" in create
+    assert "images" in create["multipart/form-data"]["schema"]["$ref"] or "multipart/form-data" in create
+    assert "images" not in json_fields(schema, create["application/json"])
     post_schema = schema["components"]["schemas"]["Post"]["properties"]
     assert "attachments" in post_schema
     assert "Picture" in schema["components"]["schemas"]
+
+
+def json_fields(schema, content) -> set:
+    name = content["schema"]["$ref"].rsplit("/", 1)[1]
+    return set(schema["components"]["schemas"][name]["properties"])
