@@ -132,6 +132,8 @@ class PostForm(BodyForm):
                 widget=forms.Textarea(attrs={"rows": 2, "data-alt-text": number}),
                 help_text=_("Required: what the picture shows, for people who cannot see it.") if required else "",
             )
+            # As for the body: no maxlength, which browsers count in UTF-16 units; the server counts.
+            self.fields[f"alt_text_{number}"].widget.attrs.pop("maxlength", None)
 
     def layout_fields(self) -> list:
         return [*super().layout_fields(), Field("images", template="posts/_attachments_field.html")]

@@ -486,3 +486,20 @@ def test_the_export_lists_each_pictures_url_and_description():
         {"url": "https://example.org/media/" + picture.variants["large"]["path"], "alt_text": "A heron"}
     ]
     assert "pictures" not in second
+
+
+def test_deleting_another_users_post_is_a_404_and_keeps_its_files(client, me, settings):
+    picture = AttachmentFactory()
+
+    response = client.post(reverse("posts:delete", args=[picture.post_id]))
+
+    assert response.status_code == 404
+    assert len(stored_files(settings.MEDIA_ROOT)) == 2
+
+
+def test_a_visitor_cannot_post_pictures(client, settings):
+    response = post_home(client, images=[upload()])
+
+    assert response.status_code == 302
+    assert "/auth/login/" in response["Location"]
+    assert stored_files(settings.MEDIA_ROOT) == []
