@@ -100,6 +100,8 @@
       render();
     }
 
+    render();  // the descriptions wait for their pictures' previews
+
     input.addEventListener("change", function () {
       // The picker replaces the input's files with its new choice: add it to the earlier ones.
       add(Array.prototype.slice.call(input.files));
