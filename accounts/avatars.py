@@ -20,6 +20,8 @@ from django.utils.html import escape
 # The sides the pages show avatars at, at 1x and 2x: 48 (posts, lists; 96 at 2x),
 # 128 (profile header, popups; 256 at 2x) and 256 (512 at 2x, the API's largest).
 AVATAR_SIZES = {str(side): side for side in (48, 96, 128, 256, 512)}
+# The folder of the default storage that holds them (manage.py cleanup sweeps it too).
+AVATAR_FOLDER = "avatars"
 
 
 def avatar_url(*, email: str, username: str, size: int, variants: Mapping | None = None) -> str:

@@ -10,9 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.avatars import AVATAR_SIZES, variant_paths
+from accounts.avatars import AVATAR_FOLDER, AVATAR_SIZES, variant_paths
 from accounts.models import API_TOKEN_LIFETIME, ApiToken, Follow, Notification, User
-from accounts.signals import user_followed
+from accounts.signals import account_deleting, user_followed
 from accounts.validators import (
     validate_email_free,
     validate_username_characters,
@@ -52,9 +52,11 @@ def delete_account(*, user: User) -> None:
     """Delete `user` and, through cascades, their posts, messages, follows and notifications.
 
     The avatar's files (as `user` was loaded) go once the deletion is committed: a
-    rollback keeps the account and the pictures it still points at.
+    rollback keeps the account and the pictures it still points at. The apps that keep
+    files for the user's rows hear `account_deleting` first.
     """
     paths = variant_paths(user.avatar_variants)
+    account_deleting.send(sender=User, user=user)
     user.delete()
     _delete_after_commit(paths)
 
@@ -67,7 +69,7 @@ def set_avatar(*, user: User, image) -> dict:
     page rendered meanwhile never points at a missing file. Called inside a transaction
     that is later rolled back, the new files stay behind for `manage.py cleanup`.
     """
-    variants = save_variants(make_variants(image, AVATAR_SIZES, square=True), folder="avatars")
+    variants = save_variants(make_variants(image, AVATAR_SIZES, square=True), folder=AVATAR_FOLDER)
     try:
         previous = _replace_avatar(user, variants)
     except BaseException:

@@ -4,9 +4,16 @@
 accounts may not import posts (docs/architecture.md): follow_user sends this signal in
 its transaction, and posts/apps.py connects its receiver. Removing the follow deletes
 the notification with it (a cascade), so undoing needs no signal.
+
+Cascades delete rows, never files: delete_account sends `account_deleting` before the
+user row goes, in the same transaction, so posts can take its pictures' files away
+once that transaction commits.
 """
 
 from django.dispatch import Signal
 
 # Sent with `follow`: the new Follow row.
 user_followed = Signal()
+
+# Sent with `user`, inside delete_account's transaction, before the user row is deleted.
+account_deleting = Signal()

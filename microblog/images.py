@@ -19,8 +19,10 @@ Every refusal is an `ImageRejected` (a ValidationError with a message for the pe
 a code for the API), never a 500.
 """
 
+import contextlib
 import io
 import math
+import os
 import secrets
 import warnings
 import zipfile
@@ -37,6 +39,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 # What Pillow may name an upload; any other format (SVG, BMP, TIFF, ICO, PSD...) is refused.
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+# What a file input offers to pick (`accept`): a hint for the picker, never a check.
+ACCEPTED_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
 OUTPUT_FORMAT, OUTPUT_EXTENSION, OUTPUT_CONTENT_TYPE = "WEBP", "webp", "image/webp"
 OUTPUT_QUALITY = 82
 # Markup that a browser could render if it ever sniffed the file as HTML; our variants are
@@ -135,10 +139,24 @@ def save_variants(variants: Mapping[str, Variant], *, folder: str) -> dict[str, 
 
 
 def delete_files(paths: Iterable[str]) -> None:
-    """Delete the stored files at `paths`; a file already gone is not an error."""
+    """Delete the stored files at `paths`; a file already gone is not an error.
+
+    On the filesystem, the picture's own folder (`folder`/<random>/) goes too once empty;
+    an object store has no folders to leave behind.
+    """
     for path in paths:
         if path:
             default_storage.delete(path)
+            _remove_empty_folder(path)
+
+
+def _remove_empty_folder(path: str) -> None:
+    try:
+        folder = os.path.dirname(default_storage.path(path))
+    except NotImplementedError:
+        return
+    with contextlib.suppress(OSError):  # not empty (another size still there), or already gone
+        os.rmdir(folder)
 
 
 def _too_many_pixels() -> ImageRejected:

@@ -9,6 +9,7 @@ Nobody adds or rewrites what users wrote: posts and messages can be seen and del
 from django.conf import settings
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -17,7 +18,7 @@ from accounts.models import User
 from microblog.pagination import EstimatedCountPaginator
 from posts import services
 from posts.entities import tag_key
-from posts.models import Activity, Bookmark, Boost, ExportJob, Like, Mention, Message, Post, Tag, Tagging
+from posts.models import Activity, Attachment, Bookmark, Boost, ExportJob, Like, Mention, Message, Post, Tag, Tagging
 from posts.search import filter_matching
 
 RECENT_POSTS = 10
@@ -108,9 +109,46 @@ class MentionInline(RelatedRowsInline):
     verbose_name_plural = _("Mentions")
 
 
+def thumbnail(picture: Attachment) -> str:
+    """The picture's small size, its description as alt, linking to the large one."""
+    small, large = picture.small, picture.large
+    return format_html(
+        '<a href="{}"><img src="{}" alt="{}" width="{}" height="{}" style="max-width: 160px; height: auto"></a>',
+        large["url"],
+        small["url"],
+        picture.alt_text,
+        small["width"],
+        small["height"],
+    )
+
+
+class AttachmentInline(ReadOnlyInline):
+    """A post's pictures with their descriptions; a moderator removes one from the Pictures list."""
+
+    model = Attachment
+    fields = ["preview", "alt_text", "width", "height"]
+    readonly_fields = fields
+    verbose_name_plural = _("Pictures")
+
+    @admin.display(description=_("picture"))
+    def preview(self, obj):
+        return thumbnail(obj)
+
+
 @admin.register(Post)
 class PostAdmin(AuthorSearchMixin, admin.ModelAdmin):
-    list_display = ["id", "author", "short_body", "language", "reply_count", "like_count", "boost_count", "created_at"]
+    list_display = [
+        "id",
+        "author",
+        "short_body",
+        "language",
+        "attachment_count",
+        "is_sensitive",
+        "reply_count",
+        "like_count",
+        "boost_count",
+        "created_at",
+    ]
     list_select_related = ["author"]
     list_filter = [LanguageFilter, ("author__is_active", admin.BooleanFieldListFilter), "created_at"]
     search_fields = ["body"]
@@ -129,7 +167,8 @@ class PostAdmin(AuthorSearchMixin, admin.ModelAdmin):
         "like_count",
         "boost_count",
     ]
-    inlines = [TaggingInline, MentionInline]
+    inlines = [AttachmentInline, TaggingInline, MentionInline]
+    actions = ["mark_sensitive"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     # Served by the post_created index, as explore is.
@@ -154,9 +193,28 @@ class PostAdmin(AuthorSearchMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def delete_model(self, request, obj):
+        services.delete_files_on_commit(services.attachment_paths(Post.objects.filter(pk=obj.pk)))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_files_on_commit(services.attachment_paths(queryset))
+        super().delete_queryset(request, queryset)
+
     @admin.display(description=_("body"))
     def short_body(self, obj):
         return obj.body[:60]
+
+    # Who may delete a post (a moderator) may take this lesser step.
+    @admin.action(description=_("Mark the pictures of the selected posts as sensitive"), permissions=["delete"])
+    def mark_sensitive(self, request, queryset):
+        # One UPDATE; each post's cached HTML changes key with is_sensitive (posts/rendering.py).
+        changed = queryset.filter(is_sensitive=False).update(is_sensitive=True)
+        self.message_user(
+            request,
+            ngettext("%(count)d post marked as sensitive.", "%(count)d posts marked as sensitive.", changed)
+            % {"count": changed},
+        )
 
 
 class ViewAndDeleteAdmin(admin.ModelAdmin):
@@ -191,6 +249,36 @@ class TagAdmin(ViewAndDeleteAdmin):
         # The unique index on key, not a substring scan.
         term = search_term.strip().lstrip("#")
         return (queryset.filter(key=tag_key(term)) if term else queryset), False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ViewAndDeleteAdmin):
+    """Every picture; deleting one deletes its files once the deletion commits."""
+
+    list_display = ["id", "preview", "post_id", "alt_text", "created_at"]
+    raw_id_fields = ["post"]
+    readonly_fields = ["preview", "post", "alt_text", "width", "height", "position", "created_at"]
+    exclude = ["variants"]
+    search_fields = ["post__id"]
+    search_help_text = _("A post's id, for that post's pictures.")
+
+    @admin.display(description=_("picture"))
+    def preview(self, obj):
+        return thumbnail(obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.isdigit() and int(term) <= MAX_ID:
+            return queryset.filter(post_id=int(term)), False  # the (post, position) index
+        return (queryset.none() if term else queryset), False
+
+    def delete_model(self, request, obj):
+        services.delete_files_on_commit(obj.paths)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_files_on_commit([path for picture in queryset for path in picture.paths])
+        super().delete_queryset(request, queryset)
 
 
 class ReactionAdmin(AuthorSearchMixin, ViewAndDeleteAdmin):
@@ -291,6 +379,17 @@ class MessageAdmin(AuthorSearchMixin, admin.ModelAdmin):
     @admin.display(description=_("body"))
     def short_body(self, obj):
         return obj.body[:60]
+
+    # Who may delete a post (a moderator) may take this lesser step.
+    @admin.action(description=_("Mark the pictures of the selected posts as sensitive"), permissions=["delete"])
+    def mark_sensitive(self, request, queryset):
+        # One UPDATE; each post's cached HTML changes key with is_sensitive (posts/rendering.py).
+        changed = queryset.filter(is_sensitive=False).update(is_sensitive=True)
+        self.message_user(
+            request,
+            ngettext("%(count)d post marked as sensitive.", "%(count)d posts marked as sensitive.", changed)
+            % {"count": changed},
+        )
 
 
 @admin.register(ExportJob)

@@ -7,6 +7,7 @@ errors and throttles come from microblog/api.py. Paths are wired in microblog/ur
 
 import re
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -23,6 +24,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,11 +32,15 @@ from accounts.api import UserSerializer
 from accounts.avatars import absolute_avatar_url
 from accounts.models import User
 from microblog.api import CappedCountPagination, MethodBeforeAuthenticationMixin, StrictCharField, error_responses
+from microblog.images import ImageRejected
+from microblog.jsonbody import JSONBodyParser
 from microblog.pagination import MAX_OFFSET
 from posts import services, timelines
 from posts.body import BODY_VALIDATORS, EMPTY_MESSAGE, normalize_body
 from posts.entities import TAG, TAG_MAX_LENGTH, tag_key
-from posts.models import Activity, Post, Tag
+from posts.models import ALT_TEXT_MAX_LENGTH, MAX_ATTACHMENTS, Activity, Post, Tag
+from posts.rendering import attachments_of, load_attachments
+from posts.services import prepare_picture
 from posts.threads import read_thread
 from posts.timelines import load_posts
 
@@ -98,14 +104,57 @@ class ReplyToField(serializers.PrimaryKeyRelatedField):
         super().__init__(queryset=Post.objects.visible(), **kwargs)
 
     def to_internal_value(self, data):
+        # A multipart body has only strings: there, "5" is the id 5 and "null" is null.
+        request = self.context.get("request")
+        if isinstance(data, str) and request is not None and request.content_type.startswith("multipart/"):
+            if data == "null":
+                return None
+            data = int(data) if data.isascii() and data.isdigit() and len(data) < 19 else data
         # DRF would take "5" and true (as 1); the schema says integer and means it.
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
 
 
+class PictureSerializer(serializers.Serializer):
+    """A picture of a post, as the post's JSON lists it (read only; the schema of `attachments`)."""
+
+    url = serializers.URLField(help_text=_("The full-size picture (WebP), an absolute URL."))
+    preview_url = serializers.URLField(help_text=_("The grid's smaller size (WebP), an absolute URL."))
+    width = serializers.IntegerField(help_text=_("The full size's width in pixels."))
+    height = serializers.IntegerField(help_text=_("The full size's height in pixels."))
+    preview_width = serializers.IntegerField()
+    preview_height = serializers.IntegerField()
+    alt_text = serializers.CharField(help_text=_("The description of the picture; empty when it has none."))
+    sensitive = serializers.BooleanField(help_text=_("Whether the post's pictures are marked as sensitive."))
+
+
+class FlatListField(serializers.ListField):
+    """A ListField whose items' errors are one list of messages ("2: ..."), the shape of the error schema."""
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as error:
+            messages = [f"{index + 1}: {message}" for index, found in error.detail.items() for message in found]
+            raise serializers.ValidationError(messages) from None
+
+
+class PostListSerializer(serializers.ListSerializer):
+    """A list of posts: their pictures are read for the whole list in one query (rendering.load_attachments)."""
+
+    def to_representation(self, data):
+        posts = list(data.all() if hasattr(data, "all") else data)
+        load_attachments(posts)
+        return super().to_representation(posts)
+
+
 class PostSerializer(serializers.ModelSerializer):
-    """A post with its counters and what the caller did to it; clients write `body` and `in_reply_to`."""
+    """A post with its counters, pictures and what the caller did to it.
+
+    Clients write `body`, `in_reply_to` and `sensitive`; a multipart body also takes up to
+    four `images` with their `alt_text` in the same order (PostWithPicturesSerializer).
+    """
 
     body = BodyField(help_text=_("1 to 140 characters, not only spaces or invisible characters."))
     language = serializers.CharField(
@@ -126,10 +175,17 @@ class PostSerializer(serializers.ModelSerializer):
     liked = serializers.BooleanField(read_only=True, help_text=_("Whether you like this post."))
     boosted = serializers.BooleanField(read_only=True, help_text=_("Whether you boosted this post."))
     bookmarked = serializers.BooleanField(read_only=True, help_text=_("Whether this post is in your bookmarks."))
+    attachments = serializers.SerializerMethodField(help_text=_("The post's pictures, in order (up to 4)."))
+    sensitive = serializers.BooleanField(
+        source="is_sensitive",
+        required=False,
+        help_text=_("Whether the pictures are sensitive (shown blurred until asked for)."),
+    )
     _links = serializers.SerializerMethodField(method_name="get_links")
 
     class Meta:
         model = Post
+        list_serializer_class = PostListSerializer
         fields = [
             "id",
             "body",
@@ -143,9 +199,32 @@ class PostSerializer(serializers.ModelSerializer):
             "liked",
             "boosted",
             "bookmarked",
+            "attachments",
+            "sensitive",
             "_links",
         ]
         read_only_fields = ["id"]
+
+    @extend_schema_field(PictureSerializer(many=True))
+    def get_attachments(self, post) -> list:
+        request = self.context.get("request")
+        absolute = request.build_absolute_uri if request is not None else str
+        pictures = []
+        for picture in attachments_of(post):
+            large, small = picture.large, picture.small
+            pictures.append(
+                {
+                    "url": absolute(large["url"]),
+                    "preview_url": absolute(small["url"]),
+                    "width": large["width"],
+                    "height": large["height"],
+                    "preview_width": small["width"],
+                    "preview_height": small["height"],
+                    "alt_text": picture.alt_text,
+                    "sensitive": post.is_sensitive,
+                }
+            )
+        return pictures
 
     @extend_schema_field(PostLinks)
     def get_links(self, post) -> dict:
@@ -155,6 +234,47 @@ class PostSerializer(serializers.ModelSerializer):
         data = super().to_representation(post)
         data["language"] = data["language"] or None
         return data
+
+
+class PostWithPicturesSerializer(PostSerializer):
+    """The multipart body of a new post: a post's fields, and up to four `images` with their `alt_text`."""
+
+    images = FlatListField(
+        child=serializers.FileField(allow_empty_file=True),  # the pipeline says "empty", naming the file
+        write_only=True,
+        required=False,
+        max_length=MAX_ATTACHMENTS,
+        help_text=_("Multipart only: up to 4 pictures (JPEG, PNG, WebP or GIF), each read by decoding it."),
+    )
+    alt_text = FlatListField(
+        child=StrictCharField(max_length=ALT_TEXT_MAX_LENGTH, allow_blank=True),
+        write_only=True,
+        required=False,
+        max_length=MAX_ATTACHMENTS,
+        help_text=_("Multipart only: the description of each picture, in the order of `images`."),
+    )
+
+    class Meta(PostSerializer.Meta):
+        fields = [*PostSerializer.Meta.fields, "images", "alt_text"]
+
+    def validate(self, attrs):
+        uploads = attrs.pop("images", [])
+        alt_texts = [text.strip() for text in attrs.pop("alt_text", [])]
+        pictures, errors = [], []
+        for number, upload in enumerate(uploads):
+            alt_text = alt_texts[number] if number < len(alt_texts) else ""
+            if not alt_text and settings.MEDIA_REQUIRE_ALT:
+                raise serializers.ValidationError(
+                    {"alt_text": [_("Describe each picture for people who cannot see it.")]}
+                )
+            try:
+                pictures.append(prepare_picture(upload, alt_text=alt_text))
+            except ImageRejected as refusal:
+                errors.append(f"{upload.name or '?'}: {refusal.message}")
+        if errors:
+            raise serializers.ValidationError({"images": errors})
+        attrs["pictures"] = pictures
+        return attrs
 
 
 class PostListView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
@@ -169,6 +289,8 @@ class ExploreView(PostListView):
 
     # The whole posts table: count only up to a cap (see microblog/api.py).
     pagination_class = CappedCountPagination
+    # JSON, or multipart for a post with pictures.
+    parser_classes = [JSONBodyParser, MultiPartParser]
 
     def get_queryset(self):
         return for_caller(Post.objects, self.request)
@@ -178,19 +300,25 @@ class ExploreView(PostListView):
         summary=_("Publish a post"),
         description=_(
             "A reply when `in_reply_to` names a post; a post that does not exist, has been deleted or is "
-            "hidden is a 400."
+            "hidden is a 400. With pictures, send multipart/form-data: `body`, up to four `images`, an "
+            "`alt_text` for each in the same order, and `sensitive`; a file that is not a picture we take "
+            "is a 400 that names it."
         ),
-        request=PostSerializer,
+        request={"application/json": PostSerializer, "multipart/form-data": PostWithPicturesSerializer},
         responses={201: PostSerializer, **error_responses(400, 415)},
     )
     def post(self, request):
-        form = self.get_serializer(data=request.data)
+        with_pictures = request.content_type.startswith("multipart/")
+        serializer_class = PostWithPicturesSerializer if with_pictures else PostSerializer
+        form = serializer_class(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         try:
             post = services.publish_post(
                 author=request.user,
                 body=form.validated_data["body"],
                 in_reply_to=form.validated_data.get("in_reply_to"),
+                pictures=form.validated_data.get("pictures", []),
+                is_sensitive=form.validated_data.get("is_sensitive", False),
             )
         except services.ReplyRefused as refusal:
             # Deleted after the field's check: the same answer as if it had gone before.

@@ -7,13 +7,20 @@ class PostsConfig(AppConfig):
     verbose_name = _("Posts")
 
     def ready(self):
-        from accounts.signals import user_followed
+        from accounts.signals import account_deleting, user_followed
         from posts import checks, counters  # noqa: F401 - registers the system checks, declares the counters
 
         user_followed.connect(_notify_follow, dispatch_uid="posts.notify_follow")
+        account_deleting.connect(_forget_account_files, dispatch_uid="posts.forget_account_files")
 
 
 def _notify_follow(sender, follow, **kwargs):
     from posts.services import notify_follow
 
     notify_follow(follow=follow)
+
+
+def _forget_account_files(sender, user, **kwargs):
+    from posts.services import forget_account_files
+
+    forget_account_files(user=user)

@@ -1,17 +1,23 @@
 import unicodedata
 import uuid
+from dataclasses import replace
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from microblog.images import ACCEPTED_TYPES, ImageRejected
 from posts.body import BODY_MAX_LENGTH, EMPTY_MESSAGE, normalize_body, validate_body
+from posts.models import ALT_TEXT_MAX_LENGTH, MAX_ATTACHMENTS
 from posts.search import MAX_QUERY_LENGTH, SORTS
+from posts.services import prepare_picture, too_many_pictures_message
 
 # Posts and messages are at most 140 characters; the margin covers line breaks sent as
 # "\r\n" and similar slack, while long texts are still never relayed to a paid service.
@@ -44,8 +50,8 @@ class BodyField(forms.CharField):
         return {**super().widget_attrs(widget), "data-char-counter": BODY_MAX_LENGTH}
 
 
-class PostForm(forms.Form):
-    """The "Say something" box: the body rule of posts/body.py.
+class BodyForm(forms.Form):
+    """A box of one body, by the rule of posts/body.py: the base of the post and message forms.
 
     Rendered by templates/posts/_body_form.html, which puts the counter beside the submit
     button; the field's own template (posts/_body_field.html) drops crispy's "*", which
@@ -67,11 +73,100 @@ class PostForm(forms.Form):
             self.fields["body"].widget.attrs["placeholder"] = self.placeholder
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.layout = Layout(Field("body", template="posts/_body_field.html"))
+        self.helper.layout = Layout(*self.layout_fields())
+
+    def layout_fields(self) -> list:
+        return [Field("body", template="posts/_body_field.html")]
 
 
-class MessageForm(PostForm):
-    """A private message: the same rules as a post, and the token that makes a form sent twice one message."""
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PicturesField(forms.FileField):
+    """Up to MAX_ATTACHMENTS files from one `<input type="file" multiple>`, each checked by decoding it.
+
+    Cleans to a list of posts.services.NewPicture, in the order the files came; each bad
+    file is its own error, named by its file name, with the pipeline's reason.
+    """
+
+    widget = MultipleImageInput(attrs={"accept": ",".join(ACCEPTED_TYPES)})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = [upload for upload in (data if isinstance(data, list | tuple) else [data]) if upload]
+        if len(uploads) > MAX_ATTACHMENTS:
+            raise ValidationError(too_many_pictures_message(), code="too_many_pictures")
+        pictures, errors = [], []
+        for upload in uploads:
+            name = getattr(upload, "name", "") or "?"
+            try:
+                pictures.append(prepare_picture(upload))
+            except ImageRejected as refusal:
+                errors.append(ValidationError("%(name)s: %(reason)s", params={"name": name, "reason": refusal.message}))
+        if errors:
+            raise ValidationError(errors)
+        return pictures
+
+
+class PostForm(BodyForm):
+    """The "Say something" box and the reply form: the body, up to 4 pictures with their descriptions, "sensitive".
+
+    Without JavaScript the descriptions are fields of their own, one per picture in the
+    order chosen (`alt_text_1` to `alt_text_4`); static/js/attachments.js shows each
+    beside its picture's preview instead. The form is multipart (`is_multipart()`), which
+    _body_form.html reads to set its enctype.
+    """
+
+    images = PicturesField(label=_("Add pictures"))
+    is_sensitive = forms.BooleanField(label=_("Mark the pictures as sensitive"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        required = settings.MEDIA_REQUIRE_ALT
+        for number in range(1, MAX_ATTACHMENTS + 1):
+            self.fields[f"alt_text_{number}"] = forms.CharField(
+                label=format_lazy(_("Description of picture {number}"), number=number),
+                required=False,
+                max_length=ALT_TEXT_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 2, "data-alt-text": number}),
+                help_text=_("Required: what the picture shows, for people who cannot see it.") if required else "",
+            )
+            # As for the body: no maxlength, which browsers count in UTF-16 units; the server counts.
+            self.fields[f"alt_text_{number}"].widget.attrs.pop("maxlength", None)
+
+    def layout_fields(self) -> list:
+        return [*super().layout_fields(), Field("images", template="posts/_attachments_field.html")]
+
+    def alt_text_fields(self) -> list:
+        return [self[f"alt_text_{number}"] for number in range(1, MAX_ATTACHMENTS + 1)]
+
+    def clean(self):
+        cleaned = super().clean()
+        pictures = cleaned.get("images") or []
+        described = []
+        for number, picture in enumerate(pictures, start=1):
+            alt_text = (cleaned.get(f"alt_text_{number}") or "").strip()
+            if not alt_text and settings.MEDIA_REQUIRE_ALT:
+                self.add_error(f"alt_text_{number}", _("Describe this picture for people who cannot see it."))
+            described.append(replace(picture, alt_text=alt_text))
+        cleaned["images"] = described
+        return cleaned
+
+    def post_fields(self) -> dict:
+        """Return what publish_post takes from this form: the body, the pictures, and whether they are sensitive."""
+        return {
+            "body": self.cleaned_data["body"],
+            "pictures": self.cleaned_data["images"],
+            "is_sensitive": self.cleaned_data["is_sensitive"],
+        }
+
+
+class MessageForm(BodyForm):
+    """A private message: a post's body rules, no pictures, and the token that makes a form sent twice one message."""
 
     label = _("Message")
     placeholder = _("Write a message")

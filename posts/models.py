@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db import connection, models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -39,6 +40,8 @@ class PostQuerySet(models.QuerySet):
                 "reply_count",
                 "like_count",
                 "boost_count",
+                "is_sensitive",
+                "attachment_count",
                 "author__username",
                 "author__email",
                 "author__avatar_variants",
@@ -133,6 +136,13 @@ class Post(KeepsCountersOnSave, models.Model):
     reply_count = models.PositiveIntegerField(_("replies"), default=0, editable=False)
     like_count = models.PositiveIntegerField(_("likes"), default=0, editable=False)
     boost_count = models.PositiveIntegerField(_("boosts"), default=0, editable=False)
+    # The author's "mark as sensitive" box (or a moderator's action): the pictures stay
+    # blurred until the reader asks to see them.
+    is_sensitive = models.BooleanField(_("sensitive pictures"), default=False, db_default=False)
+    # How many pictures were attached when the post was published: a page of posts without
+    # any reads no Attachment rows at all (posts.rendering.load_attachments). Written once
+    # by publish_post; a moderator's removal of one leaves it high, which costs one query.
+    attachment_count = models.PositiveSmallIntegerField(_("pictures"), default=0, db_default=0, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -165,6 +175,68 @@ class Post(KeepsCountersOnSave, models.Model):
     def is_reply(self) -> bool:
         """Whether the post was written as a reply (its parent may since have been deleted)."""
         return self.conversation is not None
+
+
+# At most this many pictures per post; the position is 0 to 3.
+MAX_ATTACHMENTS = 4
+ALT_TEXT_MAX_LENGTH = 1500
+# The sizes made once at upload (longest side, px): "small" fills the grid of a post
+# (a 560 px column at most, two columns for 2 to 4 pictures), "large" is the full view,
+# sharp on a laptop screen. Why not bigger: docs/performance.md, pictures.
+ATTACHMENT_SIZES = {"small": 640, "large": 1600}
+# Where they are stored: posts/<random>/<size>.webp.
+ATTACHMENT_FOLDER = "posts"
+
+
+class Attachment(models.Model):
+    """A picture of a post: the stored sizes of one upload, its description and its place."""
+
+    post = models.ForeignKey(Post, models.CASCADE, related_name="attachments", verbose_name=_("post"))
+    # name -> {"path", "width", "height"} as microblog.images.save_variants returns it.
+    variants = models.JSONField(_("stored sizes"), editable=False)
+    # The size of the largest variant stored (what the full view shows).
+    width = models.PositiveIntegerField(_("width"), editable=False)
+    height = models.PositiveIntegerField(_("height"), editable=False)
+    alt_text = models.CharField(_("description"), max_length=ALT_TEXT_MAX_LENGTH, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("picture")
+        verbose_name_plural = _("pictures")
+        ordering = ["post", "position"]
+        constraints = [
+            # Also the index of a page's pictures: WHERE post_id IN (...) ORDER BY post, position.
+            models.UniqueConstraint(fields=["post", "position"], name="attachment_position_once"),
+            models.CheckConstraint(condition=Q(position__lt=MAX_ATTACHMENTS), name="attachment_at_most_four"),
+        ]
+
+    def __str__(self):
+        return f"{self.post_id} #{self.position + 1}"
+
+    @property
+    def paths(self) -> list[str]:
+        """The stored files of this picture, one per size."""
+        return [variant["path"] for variant in self.variants.values()]
+
+    @property
+    def variants_key(self) -> tuple:
+        """What of the stored sizes the HTML shows (paths and sizes), for posts.rendering.post_key()."""
+        return tuple(sorted((name, v["path"], v["width"], v["height"]) for name, v in self.variants.items()))
+
+    @property
+    def small(self) -> dict:
+        """The grid's size: {"url", "width", "height"}."""
+        return self._variant("small")
+
+    @property
+    def large(self) -> dict:
+        """The full view's size: {"url", "width", "height"}."""
+        return self._variant("large")
+
+    def _variant(self, name: str) -> dict:
+        variant = self.variants.get(name) or max(self.variants.values(), key=lambda stored: stored["width"])
+        return {**variant, "url": default_storage.url(variant["path"])}
 
 
 # Explore's trending tags: the last day, its top ten, computed at most once per five minutes.

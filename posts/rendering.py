@@ -5,7 +5,8 @@ localized times and action bars (docs/performance.md, change 16). Every page tha
 posts goes through render_posts():
 
 1. `post_key()` names every input that can change a byte of a post's HTML, the viewer's
-   own state included (liked, boosted, bookmarked, their own post, signed in), so a
+   own state included (liked, boosted, bookmarked, their own post, signed in) and the
+   pictures (their files, descriptions and sensitivity), so a
    change to any of them is a new key and no viewer is ever shown stale or someone
    else's state;
 2. the page's posts are read from the cache with one `get_many()`;
@@ -29,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.avatars import stored_variant_path
-from posts.models import Mention
+from posts.models import Attachment, Mention
 from posts.translation import get_translator
 
 POST_TEMPLATE = "posts/_post.html"
@@ -45,6 +46,7 @@ def render_posts(posts, viewer) -> list[SafeString]:
     one (a thread's tree).
     """
     load_mentions(posts)
+    load_attachments(posts)
     page_wide = _page_wide_inputs()
     keys = [post_key(post, viewer, page_wide) for post in posts]
     found = cache.get_many(keys)
@@ -85,6 +87,8 @@ def post_key(post, viewer, page_wide: tuple) -> str:
         author.email,  # with the username and the provider: the identicon or Gravatar
         stored_variant_path(author.avatar_variants, 48),  # an uploaded avatar: a new one is a new path
         tuple(sorted(mention_names(post).values())),  # which @mentions are links, and to whom
+        post.is_sensitive,  # blurred behind "Sensitive: show"
+        tuple((picture.variants_key, picture.alt_text) for picture in attachments_of(post)),
         _parent_author(post),  # "replying to @x", or to a deleted post
         getattr(post, "boosted_by", ""),  # "@x boosted"
         post.reply_count,
@@ -119,6 +123,33 @@ def load_mentions(posts) -> None:
         return
     for post_id, name in Mention.objects.filter(post__in=mentioning).values_list("post_id", "user__username"):
         pending[post_id].linked_mentions[name.lower()] = name
+
+
+def load_attachments(posts) -> None:
+    """Read the pictures of `posts` in one query, or none when no post on the page has any.
+
+    Each post keeps them, in order, as `pictures`; posts that have them already are
+    skipped. `Post.attachment_count` says which posts have pictures, so the pages of text
+    cost no query more than before. Plain rows, not prefetch_related(), for the reason
+    load_mentions gives.
+    """
+    pending = {post.pk: post for post in posts if not hasattr(post, "pictures")}
+    for post in pending.values():
+        post.pictures = []
+    # A post read without the column (not through for_display) is asked about too.
+    with_pictures = [
+        pk for pk, post in pending.items() if "attachment_count" in post.get_deferred_fields() or post.attachment_count
+    ]
+    if not with_pictures:
+        return
+    for picture in Attachment.objects.filter(post__in=with_pictures).order_by("post", "position"):
+        pending[picture.post_id].pictures.append(picture)
+
+
+def attachments_of(post) -> list:
+    """Return the pictures of `post`, in order."""
+    load_attachments([post])
+    return post.pictures
 
 
 def mention_names(post) -> dict[str, str]:

@@ -5,6 +5,8 @@ import io
 import logging
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
@@ -14,16 +16,33 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Follow, User
 from accounts.services import add_notification
+from microblog.images import Variant, delete_files, make_variants, open_image, save_variants
 from microblog.request_id import current_request_id
 from posts.body import normalize_body
 from posts.emails import send_export_email
 from posts.entities import parse, tag_key
 from posts.exports import write_posts_json
 from posts.language import detect_language
-from posts.models import Activity, Bookmark, Boost, ExportJob, Like, Mention, Message, Post, Tag, Tagging
+from posts.models import (
+    ATTACHMENT_FOLDER,
+    ATTACHMENT_SIZES,
+    MAX_ATTACHMENTS,
+    Activity,
+    Attachment,
+    Bookmark,
+    Boost,
+    ExportJob,
+    Like,
+    Mention,
+    Message,
+    Post,
+    Tag,
+    Tagging,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +54,68 @@ class ReplyRefused(ValidationError):
     """The post being answered is gone (deleted, or its author deactivated)."""
 
 
-@transaction.atomic
-def publish_post(*, author: User, body: str, in_reply_to: Post | None = None) -> Post:
-    """Validate and save a post by `author` (a reply when `in_reply_to` is given), with its mentions and tags.
+@dataclass(frozen=True)
+class NewPicture:
+    """A checked upload, in the sizes the pages show (ATTACHMENT_SIZES), not yet stored."""
 
+    variants: dict[str, Variant]
+    alt_text: str = ""
+
+
+def prepare_picture(upload, *, alt_text: str = "") -> NewPicture:
+    """Decode `upload` and draw its sizes, or raise ImageRejected with the reason (microblog/images.py).
+
+    In the request, not in the task queue: a 4000x3000 JPEG takes well under the 2 s the
+    upload is allowed, and the person's form must say which file was refused
+    (docs/performance.md, pictures).
+    """
+    image = open_image(upload, largest=max(ATTACHMENT_SIZES.values()))
+    try:
+        return NewPicture(make_variants(image, ATTACHMENT_SIZES), alt_text.strip())
+    finally:
+        image.close()
+
+
+def publish_post(
+    *,
+    author: User,
+    body: str,
+    in_reply_to: Post | None = None,
+    pictures: Sequence[NewPicture] = (),
+    is_sensitive: bool = False,
+) -> Post:
+    """Validate and save a post by `author` (a reply when `in_reply_to` is given), with its pictures, mentions and tags.
+
+    The pictures' files are stored first, then the rows are written in one transaction;
+    if anything fails the files are deleted again, so no file is left without its row.
     Mentions and tags are read from the text once, here (posts/entities.py); the people
     mentioned and the author of the post answered are notified.
     """
+    if len(pictures) > MAX_ATTACHMENTS:
+        raise ValidationError(too_many_pictures_message(), code="too_many_pictures")
+    stored = []
+    try:
+        for picture in pictures:
+            stored.append(save_variants(picture.variants, folder=ATTACHMENT_FOLDER))
+        with transaction.atomic():
+            sensitive = is_sensitive and bool(pictures)
+            post = _publish(author=author, body=body, in_reply_to=in_reply_to, is_sensitive=sensitive)
+            _attach(post, pictures, stored)
+    except BaseException:
+        delete_files(path for variants in stored for path in _variant_paths(variants))
+        raise
+    return post
+
+
+def too_many_pictures_message() -> str:
+    return ngettext(
+        "A post can have at most %(count)d picture.", "A post can have at most %(count)d pictures.", MAX_ATTACHMENTS
+    ) % {"count": MAX_ATTACHMENTS}
+
+
+def _publish(*, author: User, body: str, in_reply_to: Post | None, is_sensitive: bool) -> Post:
     body = normalize_body(body)
-    post = Post(author=author, body=body, language=detect_language(body))
+    post = Post(author=author, body=body, language=detect_language(body), is_sensitive=is_sensitive)
     if in_reply_to is not None:
         # Locked, so the parent cannot be deleted between this check and the insert.
         parent = Post.objects.visible().select_for_update(of=("self",)).filter(pk=in_reply_to.pk).first()
@@ -65,6 +137,44 @@ def publish_post(*, author: User, body: str, in_reply_to: Post | None = None) ->
     return post
 
 
+def _attach(post: Post, pictures: Sequence[NewPicture], stored: list[dict]) -> None:
+    """Write the Attachment rows of `post`'s stored pictures, in their order."""
+    if not pictures:
+        return
+    rows = []
+    for position, (picture, variants) in enumerate(zip(pictures, stored, strict=True)):
+        largest = max(variants.values(), key=lambda variant: variant["width"] * variant["height"])
+        row = Attachment(
+            post=post,
+            variants=variants,
+            width=largest["width"],
+            height=largest["height"],
+            alt_text=picture.alt_text,
+            position=position,
+        )
+        row.full_clean(exclude=["post"])
+        rows.append(row)
+    Attachment.objects.bulk_create(rows)
+    post.attachment_count = len(rows)
+    Post.objects.filter(pk=post.pk).update(attachment_count=len(rows))
+
+
+def _variant_paths(variants: dict) -> list[str]:
+    return [variant["path"] for variant in variants.values()]
+
+
+def attachment_paths(posts) -> list[str]:
+    """Return the stored files of the pictures of `posts` (a Post QuerySet), read in one query."""
+    rows = Attachment.objects.filter(post__in=posts.values("pk")).values_list("variants", flat=True)
+    return [path for variants in rows for path in _variant_paths(variants)]
+
+
+def delete_files_on_commit(paths: list[str]) -> None:
+    """Delete `paths` once the current transaction commits (never while a rollback could bring the rows back)."""
+    if paths:
+        transaction.on_commit(lambda: delete_files(paths))
+
+
 def _store_tags(post: Post, names: list[str]) -> None:
     """Link `post` to its tags, creating the ones never used before (first spelling kept)."""
     if not names:
@@ -84,8 +194,17 @@ def _notify(*, recipient_id: int, actor: User, kind: str, **event) -> None:
 
 @transaction.atomic
 def delete_post(*, post: Post) -> None:
-    """Delete a post (the caller checked it is the author's own); its replies stay, its notifications go."""
+    """Delete a post (the caller checked it is the author's own); its replies stay, its notifications and pictures go.
+
+    The pictures' files are deleted after the transaction commits.
+    """
+    delete_files_on_commit(attachment_paths(Post.objects.filter(pk=post.pk)))
     post.delete()
+
+
+def forget_account_files(*, user: User) -> None:
+    """Delete the pictures' files of `user`'s posts once their deletion commits (accounts.signals.account_deleting)."""
+    delete_files_on_commit(attachment_paths(Post.objects.filter(author=user)))
 
 
 def _add(model, *, user: User, post: Post):
@@ -312,7 +431,7 @@ def _write_export(job: ExportJob) -> None:
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as buffer:
         with gzip.GzipFile(fileobj=buffer, mode="wb") as compressed:
             text = io.TextIOWrapper(compressed, encoding="utf-8")
-            job.post_count = write_posts_json(job.user, text, on_progress=on_progress)
+            job.post_count = write_posts_json(job.user, text, on_progress=on_progress, site_url=job.site_url)
             text.flush()
             text.detach()
         buffer.seek(0)

@@ -86,7 +86,7 @@ class HomeView(PublicReadMixin, FormMixin, TimelineView):
         form = self.get_form()
         if form.is_valid():
             try:
-                services.publish_post(author=request.user, body=form.cleaned_data["body"])
+                services.publish_post(author=request.user, **form.post_fields())
             except ValidationError as error:
                 form.add_error("body", error.message_dict.get("body", error.messages))
             else:
@@ -262,9 +262,7 @@ class ReplyView(LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            reply = services.publish_post(
-                author=self.request.user, body=form.cleaned_data["body"], in_reply_to=self.parent
-            )
+            reply = services.publish_post(author=self.request.user, in_reply_to=self.parent, **form.post_fields())
         except ValidationError as error:  # ReplyRefused included: the parent went away meanwhile
             # ReplyRefused carries a bare message, full_clean() a dict of fields.
             found = error.message_dict.get("body", error.messages) if hasattr(error, "error_dict") else error.messages

@@ -147,10 +147,10 @@ def test_the_moderators_group_has_exactly_the_moderation_permissions():
         ("posts", "delete_post"),
         ("posts", "view_message"),
         ("posts", "delete_message"),
-        # What a post's deletion cascades to (posts/migrations/0010).
+        # What a post's deletion cascades to (posts/migrations/0010 and 0012).
         *(
             ("posts", f"{action}_{model}")
-            for model in ("like", "boost", "bookmark", "mention", "tagging", "activity")
+            for model in ("like", "boost", "bookmark", "mention", "tagging", "activity", "attachment")
             for action in ("view", "delete")
         ),
     }

@@ -233,6 +233,8 @@ MEDIA_MAX_UPLOAD_MB = env.int("MEDIA_MAX_UPLOAD_MB", default=10)
 # Width x height that an upload may declare before a byte is decoded: 50 million is a
 # 48-megapixel phone's photo with room to spare (200 MB decoded); a bomb declares billions.
 MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=50_000_000)
+# Whether every picture of a post must have a description (its alt text).
+MEDIA_REQUIRE_ALT = env.bool("MEDIA_REQUIRE_ALT", default=False)
 
 # Background tasks live in the database by default (`manage.py db_worker`); with Redis,
 # in RQ queues (`manage.py rqworker --job-class django_tasks_rq.Job`).

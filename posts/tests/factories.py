@@ -1,8 +1,24 @@
 import factory
+from django.db.models import F
+from PIL import Image
 
 from accounts.tests.factories import UserFactory
+from microblog.images import make_variants, save_variants
 from posts.entities import tag_key
-from posts.models import Activity, Bookmark, Boost, ExportJob, Like, Mention, Message, Post, Tag, Tagging
+from posts.models import (
+    ATTACHMENT_SIZES,
+    Activity,
+    Attachment,
+    Bookmark,
+    Boost,
+    ExportJob,
+    Like,
+    Mention,
+    Message,
+    Post,
+    Tag,
+    Tagging,
+)
 
 
 class PostFactory(factory.django.DjangoModelFactory):
@@ -100,3 +116,28 @@ class ActivityFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Activity
+
+
+def stored_picture(width: int = 120, height: int = 90, color: str = "teal") -> dict:
+    """Store a small generated picture in the sizes of ATTACHMENT_SIZES, as publish_post would."""
+    return save_variants(make_variants(Image.new("RGB", (width, height), color), ATTACHMENT_SIZES), folder="posts")
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """A picture of a post, with real (tiny) files under MEDIA_ROOT; the post's attachment_count follows."""
+
+    post = factory.SubFactory(PostFactory)
+    variants = factory.LazyFunction(stored_picture)
+    width = factory.LazyAttribute(lambda picture: picture.variants["large"]["width"])
+    height = factory.LazyAttribute(lambda picture: picture.variants["large"]["height"])
+    alt_text = factory.Faker("sentence", nb_words=5)
+    position = factory.LazyAttribute(lambda picture: picture.post.attachments.count())
+
+    class Meta:
+        model = Attachment
+
+    @factory.post_generation
+    def count_on_post(picture, create, extracted, **kwargs):
+        if create:
+            Post.objects.filter(pk=picture.post_id).update(attachment_count=F("attachment_count") + 1)
+            picture.post.refresh_from_db(fields=["attachment_count"])

@@ -40,6 +40,8 @@ def test_a_post_has_its_fields_author_and_links(client):
         "liked": False,
         "boosted": False,
         "bookmarked": False,
+        "attachments": [],
+        "sensitive": False,
         "_links": {"self": f"/api/posts/{post.pk}", "context": f"/api/posts/{post.pk}/context"},
     }
     assert data["timestamp"].endswith("Z")

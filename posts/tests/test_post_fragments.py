@@ -18,14 +18,16 @@ from PIL import Image
 from accounts.models import User
 from accounts.services import remove_avatar, set_avatar
 from accounts.tests.factories import FollowFactory, UserFactory
-from posts.models import Mention, Post
+from posts.models import Attachment, Mention, Post
 from posts.rendering import _age_bucket
 from posts.tests.factories import (
+    AttachmentFactory,
     BookmarkFactory,
     BoostFactory,
     LikeFactory,
     MentionFactory,
     PostFactory,
+    stored_picture,
 )
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +150,30 @@ def someone_replies(post, client):
     PostFactory(in_reply_to=post, conversation=post.pk)
 
 
+def add_a_picture(post, viewer):
+    AttachmentFactory(post=post, alt_text="A heron")
+
+
+def attach_another_picture(post, client):
+    AttachmentFactory(post=post, alt_text="A second heron")
+
+
+def describe_it_again(post, client):
+    Attachment.objects.filter(post=post).update(alt_text="A grey heron")
+
+
+def store_other_files(post, client):
+    Attachment.objects.filter(post=post).update(variants=stored_picture(color="navy"))
+
+
+def mark_it_sensitive(post, client):
+    Post.objects.filter(pk=post.pk).update(is_sensitive=True)
+
+
+def remove_the_picture(post, client):
+    Attachment.objects.filter(post=post).delete()  # attachment_count stays: one query, no picture
+
+
 # One entry per input the fragment shows: a change that needs settings or another request
 # header is made by `settings` or `headers` on the second request.
 INPUTS = {
@@ -178,6 +204,13 @@ INPUTS = {
     "parent's author (replying to @x)": {"setup": reply_to_bob, "change": rename_the_parents_author},
     "parent deleted (replying to a deleted post)": {"setup": reply_to_bob, "change": delete_the_parent},
     "booster (x boosted)": {"setup": boosted_by_carol, "change": rename_the_booster, "page": "posts:home"},
+    # The pictures: which there are, their files, their descriptions, their sensitivity.
+    "a picture added": {"change": add_a_picture},
+    "another picture added": {"setup": add_a_picture, "change": attach_another_picture},
+    "picture removed": {"setup": add_a_picture, "change": remove_the_picture},
+    "picture description": {"setup": add_a_picture, "change": describe_it_again},
+    "picture files": {"setup": add_a_picture, "change": store_other_files},
+    "sensitive pictures": {"setup": add_a_picture, "change": mark_it_sensitive},
 }
 TRANSLATOR_ON = {"TRANSLATOR": "libretranslate", "TRANSLATOR_URL": "http://127.0.0.1:9"}
 
