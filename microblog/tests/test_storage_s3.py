@@ -6,11 +6,14 @@ REQUIRE_S3=1, which makes them fail instead). The settings tests at the end need
 """
 
 import io
+from datetime import timedelta
+from io import StringIO
 
 import pytest
 import requests
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import escape
 from PIL import Image
@@ -19,6 +22,7 @@ from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from microblog.images import delete_files, make_variants, save_variants
 from microblog.tests.test_settings import run_check, settings_values
+from posts.management.commands import cleanup
 
 
 def jpeg(size=(800, 600)) -> bytes:
@@ -192,3 +196,52 @@ def test_production_keeps_the_s3_storage_and_its_own_static_files():
     )
 
     assert values == ["storages.backends.s3.S3Storage", "microblog.storage.StaticFilesStorage"]
+
+
+@pytest.mark.django_db
+def test_a_posts_pictures_upload_show_and_go_with_the_post_in_the_bucket(
+    client, s3_storage, django_capture_on_commit_callbacks
+):
+    me = UserFactory(username="me")
+    client.force_login(me)
+    picture = SimpleUploadedFile("cat.jpg", jpeg((1200, 900)), content_type="image/jpeg")
+
+    response = client.post(reverse("posts:home"), {"body": "my cat", "images": [picture], "alt_text_1": "A cat"})
+
+    assert response.status_code == 302
+    post = me.posts.get()
+    (attachment,) = post.attachments.all()
+    stored = sorted(variant["path"] for variant in attachment.variants.values())
+    assert s3_storage.object_keys() == stored
+    # Display: the page links the store's signed URL with the description as alt, and it serves the WebP.
+    page = client.get(reverse("posts:post", args=[post.pk])).text
+    assert 'alt="A cat"' in page
+    url = attachment.small["url"]
+    assert url.startswith(f"{s3_storage.endpoint_url}/{s3_storage.name}/")
+    assert escape(url).split("X-Amz-Date")[0] in page
+    served = requests.get(url, timeout=10)
+    assert served.status_code == 200
+    assert served.headers["Content-Type"] == "image/webp"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("posts:delete", args=[post.pk]))
+
+    assert s3_storage.object_keys() == []
+
+
+@pytest.mark.django_db
+def test_cleanup_finds_and_removes_orphans_in_the_bucket(s3_storage, monkeypatch):
+    kept = UserFactory(avatar=True)
+    saved = save_variants(make_variants(Image.new("RGB", (64, 64), "red"), {"small": 32}), folder="posts")
+    orphan = saved["small"]["path"]
+    monkeypatch.setattr(cleanup, "ORPHAN_MIN_AGE", timedelta(seconds=-60))  # the new object is old enough
+
+    dry = StringIO()
+    call_command("cleanup", "--dry-run", stdout=dry)
+
+    assert orphan in dry.getvalue()
+    assert orphan in s3_storage.object_keys()
+
+    call_command("cleanup", stdout=StringIO())
+
+    assert s3_storage.object_keys() == sorted(entry["path"] for entry in kept.avatar_variants.values())
