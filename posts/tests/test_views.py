@@ -172,8 +172,9 @@ def test_deleting_without_javascript_goes_to_your_profile_with_a_message(client,
 def test_deleting_in_place_answers_the_id_and_the_sentence(client, me, django_assert_max_num_queries):
     post = PostFactory(author=me)
 
-    # Session, user, the post, the delete with the rows that cascade from it, the author's counts.
-    with django_assert_max_num_queries(14):
+    # Session, user, the post, its pictures' files, the delete with the rows that cascade from it
+    # (the pictures among them), the author's counts.
+    with django_assert_max_num_queries(16):
         response = client.post(reverse("posts:delete", args=[post.pk]), headers=JSON)
 
     assert response.status_code == 200
