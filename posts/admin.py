@@ -380,17 +380,6 @@ class MessageAdmin(AuthorSearchMixin, admin.ModelAdmin):
     def short_body(self, obj):
         return obj.body[:60]
 
-    # Who may delete a post (a moderator) may take this lesser step.
-    @admin.action(description=_("Mark the pictures of the selected posts as sensitive"), permissions=["delete"])
-    def mark_sensitive(self, request, queryset):
-        # One UPDATE; each post's cached HTML changes key with is_sensitive (posts/rendering.py).
-        changed = queryset.filter(is_sensitive=False).update(is_sensitive=True)
-        self.message_user(
-            request,
-            ngettext("%(count)d post marked as sensitive.", "%(count)d posts marked as sensitive.", changed)
-            % {"count": changed},
-        )
-
 
 @admin.register(ExportJob)
 class ExportJobAdmin(admin.ModelAdmin):
