@@ -216,7 +216,7 @@ def popup_page(page, log_in):
 
 def test_the_popup_s_follow_button_is_reached_and_pressed_from_the_keyboard(popup_page):
     page = popup_page
-    name = page.locator("#main a.user-popup", has_text="poppy")
+    name = page.locator("#main article a.user-popup", has_text="poppy")
     tab_to(page, name)
     popup = page.get_by_role("dialog", name="poppy")
     expect(popup).to_be_visible()
@@ -226,13 +226,13 @@ def test_the_popup_s_follow_button_is_reached_and_pressed_from_the_keyboard(popu
     save_screenshot(page, "popup-keyboard-follow")
     page.keyboard.press("Enter")
 
-    expect(page.get_by_role("alert")).to_contain_text("You are following poppy!")
+    expect(page.locator("#page-status")).to_contain_text("poppy")  # said in place, in the live region
     assert Follow.objects.filter(follower__username="typist", followed__username="poppy").exists()
 
 
 def test_escape_closes_the_popup_and_gives_the_focus_back(popup_page):
     page = popup_page
-    name = page.locator("#main a.user-popup", has_text="poppy")
+    name = page.locator("#main article a.user-popup", has_text="poppy")
     tab_to(page, name)
     popup = page.get_by_role("dialog", name="poppy")
     expect(popup).to_be_visible()
@@ -248,7 +248,7 @@ def test_escape_closes_the_popup_and_gives_the_focus_back(popup_page):
 
 def test_shift_tab_leaves_the_popup_for_its_link_and_tab_past_it_goes_on(popup_page):
     page = popup_page
-    name = page.locator("#main a.user-popup", has_text="poppy")
+    name = page.locator("#main article a.user-popup", has_text="poppy")
     tab_to(page, name)
     popup = page.get_by_role("dialog", name="poppy")
     expect(popup).to_be_visible()
