@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from accounts import services
 from accounts.forms import AdminPasswordChangeForm, AdminUserCreationForm
-from accounts.models import ApiToken, Follow, Notification, User
+from accounts.models import ApiToken, Block, Follow, Mute, Notification, User
 from microblog.pagination import EstimatedCountPaginator
 
 # What a moderator (a non-superuser with change_user) sees on a user's page. Only
@@ -159,6 +159,37 @@ class FollowAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("follower", "followed")
+
+
+class BoundaryAdmin(admin.ModelAdmin):
+    """Blocks and mutes are each person's own choice: staff may look them up and delete one, never make one."""
+
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    # Exact names, as for follows: a substring search would scan every row.
+    search_help_text = _("A username (exact, any case).")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Block)
+class BlockAdmin(BoundaryAdmin):
+    list_display = ["blocker", "blocked", "created_at"]
+    list_select_related = ["blocker", "blocked"]
+    list_filter = ["created_at"]
+    search_fields = ["=blocker__username", "=blocked__username"]
+
+
+@admin.register(Mute)
+class MuteAdmin(BoundaryAdmin):
+    list_display = ["muter", "muted", "created_at", "expires_at"]
+    list_select_related = ["muter", "muted"]
+    list_filter = ["created_at"]
+    search_fields = ["=muter__username", "=muted__username"]
 
 
 @admin.register(Notification)

@@ -4,10 +4,13 @@ Thin views over the same QuerySets and services as the pages; the collection sha
 errors and throttles come from microblog/api.py. Paths are wired in microblog/urls.py.
 """
 
+from datetime import timedelta
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
@@ -26,7 +29,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.authentication import PasswordAuthentication
 from accounts.avatars import absolute_avatar_url
-from accounts.models import User
+from accounts.models import Block, Mute, User
 from accounts.validators import validate_email_free, validate_new_username, validate_username_characters
 from microblog.api import MethodBeforeAuthenticationMixin, StrictCharField, StrictEmailField, error_responses
 from microblog.throttling import (
@@ -35,6 +38,9 @@ from microblog.throttling import (
     TokenRateThrottle,
     WriteRateThrottle,
 )
+
+# The longest mute the API takes (the pages offer up to 30 days, or until unmuted).
+MAX_MUTE_SECONDS = 365 * 24 * 60 * 60
 
 # ---------------------------------------------------------------------------
 # Serializers
@@ -181,7 +187,7 @@ class UserListView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
         return super().get_permissions()
 
     def get_queryset(self):
-        return User.objects.active().order_by("pk")
+        return User.objects.visible_to(self.request.user).order_by("pk")
 
     @extend_schema(
         operation_id="create_user",
@@ -205,7 +211,8 @@ class UserDetailView(MethodBeforeAuthenticationMixin, generics.RetrieveAPIView):
     lookup_url_kwarg = "id"
 
     def get_queryset(self):
-        return User.objects.active()
+        # Someone on the other side of a block is a 404, as their profile shows nothing.
+        return User.objects.visible_to(self.request.user)
 
     @extend_schema(
         operation_id="get_user", summary=_("Get a user"), responses={200: UserSerializer, **error_responses(404)}
@@ -241,8 +248,9 @@ class RelatedUsersView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
     relation = "followers"
 
     def get_queryset(self):
-        owner = get_object_or_404(User.objects.active(), pk=self.kwargs["id"])
-        return User.objects.related_to(owner, self.relation)
+        people = User.objects.visible_to(self.request.user)
+        owner = get_object_or_404(people, pk=self.kwargs["id"])
+        return people.related_to(owner, self.relation)
 
 
 _RELATED_RESPONSES = {200: UserSerializer(many=True), **error_responses(404)}
@@ -289,3 +297,123 @@ class FollowView(MethodBeforeAuthenticationMixin, APIView):
     def delete(self, request, id):
         services.unfollow_user(follower=request.user, followed=self._target(id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MuteSerializer(serializers.Serializer):
+    """How long a mute lasts: `duration` in seconds, or null (or nothing) until unmuted."""
+
+    duration = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=60,
+        max_value=MAX_MUTE_SECONDS,
+        help_text=_("Seconds from now (at least 60, at most a year); null or absent: until you unmute."),
+    )
+
+
+class BoundaryView(MethodBeforeAuthenticationMixin, APIView):
+    """POST: block (or mute) a user; DELETE: take it back. Both are idempotent and answer 204."""
+
+    throttle_classes = [WriteRateThrottle]
+
+    def _target(self, id):
+        return get_object_or_404(User.objects.active(), pk=id)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="block_user",
+        summary=_("Block a user"),
+        description=_(
+            "The follows between you go both ways, and neither of you sees or reaches the other: "
+            "posts, profile, messages, replies, likes, boosts, mentions and notifications."
+        ),
+        request=None,
+        responses={204: OpenApiResponse(description=_("You block this user.")), **error_responses(400, 404)},
+    ),
+    delete=extend_schema(
+        operation_id="unblock_user",
+        summary=_("Unblock a user"),
+        description=_("Follows are not restored."),
+        request=None,
+        responses={204: OpenApiResponse(description=_("You do not block this user.")), **error_responses(404)},
+    ),
+)
+class BlockView(BoundaryView):
+    def post(self, request, id):
+        services.block_user(blocker=request.user, blocked=self._target(id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def delete(self, request, id):
+        services.unblock_user(blocker=request.user, blocked=self._target(id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="mute_user",
+        summary=_("Mute a user"),
+        description=_(
+            "Their posts and boosts leave your feeds and their notifications stop, silently. "
+            "Muting again sets the new end."
+        ),
+        request=MuteSerializer,
+        responses={204: OpenApiResponse(description=_("You mute this user.")), **error_responses(400, 404, 415)},
+    ),
+    delete=extend_schema(
+        operation_id="unmute_user",
+        summary=_("Unmute a user"),
+        request=None,
+        responses={204: OpenApiResponse(description=_("You do not mute this user.")), **error_responses(404)},
+    ),
+)
+class MuteView(BoundaryView):
+    def post(self, request, id):
+        target = self._target(id)
+        form = MuteSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        seconds = form.validated_data.get("duration")
+        until = timezone.now() + timedelta(seconds=seconds) if seconds else None
+        services.mute_user(muter=request.user, muted=target, until=until)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def delete(self, request, id):
+        services.unmute_user(muter=request.user, muted=self._target(id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BlockRowSerializer(serializers.Serializer):
+    """One person you block, and since when."""
+
+    user = UserSerializer(source="blocked", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class MuteRowSerializer(serializers.Serializer):
+    """One person you mute, since when and until when."""
+
+    user = UserSerializer(source="muted", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True, help_text=_("When the mute ends; null: when you unmute."))
+
+
+@extend_schema_view(get=extend_schema(operation_id="list_blocks", summary=_("List the users you block")))
+class BlockListView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
+    """GET: the users the caller blocks, most recent first."""
+
+    serializer_class = BlockRowSerializer
+
+    def get_queryset(self):
+        rows = Block.objects.filter(blocker=self.request.user).select_related("blocked")
+        return rows.order_by("-created_at", "-pk")
+
+
+@extend_schema_view(get=extend_schema(operation_id="list_mutes", summary=_("List the users you mute")))
+class MuteListView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
+    """GET: the users the caller mutes (the mutes in force), most recent first."""
+
+    serializer_class = MuteRowSerializer
+
+    def get_queryset(self):
+        rows = Mute.objects.in_force().filter(muter=self.request.user).select_related("muted")
+        return rows.order_by("-created_at", "-pk")

@@ -1,9 +1,12 @@
+from datetime import timedelta
+
 from crispy_forms.layout import HTML, Layout
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.validators import MaxLengthValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
@@ -178,3 +181,28 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("This is not your password."))
         return password
+
+
+# How long a mute lasts, as Mastodon offers it; "" is until you unmute.
+MUTE_DURATIONS = {
+    "": _("Until I unmute"),
+    "3600": _("1 hour"),
+    "86400": _("1 day"),
+    "604800": _("7 days"),
+    "2592000": _("30 days"),
+}
+
+
+class MuteForm(forms.Form):
+    """How long to mute someone; `cleaned_data["until"]` is when it ends (None: until unmuted)."""
+
+    duration = forms.ChoiceField(label=_("For how long"), choices=MUTE_DURATIONS.items(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = submit_helper(_("Mute"))
+
+    def clean(self):
+        seconds = self.cleaned_data.get("duration")
+        self.cleaned_data["until"] = timezone.now() + timedelta(seconds=int(seconds)) if seconds else None
+        return self.cleaned_data

@@ -118,6 +118,13 @@ class UserQuerySet(models.QuerySet):
     def _identities(self):
         return self.alias(username_lower=Lower("username"), email_lower=Lower("email"))
 
+    def visible_to(self, viewer):
+        """The active users `viewer` may see: not those on the other side of a block (accounts/safety.py)."""
+        from accounts.safety import boundaries_of  # safety reads the models below
+
+        blocked = boundaries_of(viewer).blocked
+        return self.active().exclude(pk__in=blocked) if blocked else self.active()
+
     def with_follow_state(self, viewer):
         """Annotate `is_followed`: whether `viewer` follows each user."""
         if not viewer.is_authenticated:
@@ -145,8 +152,12 @@ class UserQuerySet(models.QuerySet):
             post_count__gt=0,
         )
         if user.is_authenticated:
+            from accounts.safety import boundaries_of  # safety reads the models below
+
             followed = Follow.objects.filter(follower=user, followed=OuterRef("pk"))
             people = people.exclude(pk=user.pk).exclude(Exists(followed))
+            if hidden := boundaries_of(user).hidden():
+                people = people.exclude(pk__in=hidden)
         return people.annotate(is_followed=Value(False)).order_by("-follower_count", "pk")[:limit]
 
     def related_to(self, user, relation: str):
@@ -308,6 +319,57 @@ class Follow(models.Model):
 
     def __str__(self):
         return f"{self.follower_id} -> {self.followed_id}"
+
+
+class Block(models.Model):
+    """`blocker` keeps `blocked` away: neither sees nor reaches the other (accounts/safety.py)."""
+
+    blocker = models.ForeignKey(User, models.CASCADE, related_name="+", verbose_name=_("blocker"))
+    blocked = models.ForeignKey(User, models.CASCADE, related_name="+", verbose_name=_("blocked"))
+    created_at = models.DateTimeField(_("blocked at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="block_not_self"),
+        ]
+        indexes = [
+            # "Who blocked me": the other half of every viewer's boundaries.
+            models.Index(fields=["blocked"], name="block_blocked"),
+        ]
+
+    def __str__(self):
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class MuteQuerySet(models.QuerySet):
+    def in_force(self, now=None):
+        """Return the mutes that have not run out (forever, or until a time still to come)."""
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now or timezone.now()))
+
+
+class Mute(models.Model):
+    """`muter` no longer sees `muted`'s posts, boosts and notifications, until `expires_at` (NULL: forever)."""
+
+    muter = models.ForeignKey(User, models.CASCADE, related_name="+", verbose_name=_("muted by"))
+    muted = models.ForeignKey(User, models.CASCADE, related_name="+", verbose_name=_("muted"))
+    created_at = models.DateTimeField(_("muted at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("muted until"), null=True, blank=True)
+
+    objects = MuteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mute")
+        verbose_name_plural = _("mutes")
+        constraints = [
+            models.UniqueConstraint(fields=["muter", "muted"], name="mute_once"),
+            models.CheckConstraint(condition=~Q(muter=F("muted")), name="mute_not_self"),
+        ]
+
+    def __str__(self):
+        return f"{self.muter_id} mutes {self.muted_id}"
 
 
 class NotificationQuerySet(models.QuerySet):

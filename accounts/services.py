@@ -7,12 +7,14 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import safety
 from accounts.avatars import AVATAR_FOLDER, AVATAR_SIZES, variant_paths
-from accounts.models import API_TOKEN_LIFETIME, ApiToken, Follow, Notification, User
-from accounts.signals import account_deleting, user_followed
+from accounts.models import API_TOKEN_LIFETIME, ApiToken, Block, Follow, Mute, Notification, User
+from accounts.signals import account_deleting, user_blocked, user_followed
 from accounts.validators import (
     validate_email_free,
     validate_username_characters,
@@ -30,6 +32,7 @@ def follow_user(*, follower: User, followed: User) -> bool:
     """Make `follower` follow `followed`; return False if they already did."""
     if follower.pk == followed.pk:
         raise ValidationError(_("You cannot follow yourself."))
+    refuse_if_blocked(follower, followed)
     try:
         # A savepoint, so a concurrent double click's duplicate loses quietly.
         with transaction.atomic():
@@ -45,6 +48,73 @@ def unfollow_user(*, follower: User, followed: User) -> bool:
     """Make `follower` stop following `followed`; return False if they did not."""
     deleted, _rows = Follow.objects.filter(follower=follower, followed=followed).delete()
     return bool(deleted)
+
+
+def refuse_if_blocked(user: User, other: User) -> None:
+    """Raise ValidationError, saying which side blocked, if a block stands between `user` and `other`."""
+    if not safety.blocked_between(user, other):
+        return
+    if Block.objects.filter(blocker=user, blocked=other).exists():
+        raise ValidationError(_("You have blocked @%(username)s: unblock them first.") % {"username": other.username})
+    raise ValidationError(_("@%(username)s has blocked you.") % {"username": other.username})
+
+
+@transaction.atomic
+def block_user(*, blocker: User, blocked: User) -> bool:
+    """Make `blocker` block `blocked`; return False if they already did.
+
+    The follows between them go in both directions, and every notification between them
+    (through `user_blocked`, which posts connects).
+    """
+    if blocker.pk == blocked.pk:
+        raise ValidationError(_("You cannot block yourself."))
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent duplicate loses quietly
+            Block.objects.create(blocker=blocker, blocked=blocked)
+    except IntegrityError:
+        return False
+    Follow.objects.filter(Q(follower=blocker, followed=blocked) | Q(follower=blocked, followed=blocker)).delete()
+    user_blocked.send(sender=Block, blocker=blocker, blocked=blocked)
+    safety.forget(blocker, blocked)
+    return True
+
+
+@transaction.atomic
+def unblock_user(*, blocker: User, blocked: User) -> bool:
+    """Take `blocker`'s block of `blocked` back; return False if there was none. Follows are not restored."""
+    deleted, _rows = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    safety.forget(blocker, blocked)
+    return bool(deleted)
+
+
+@transaction.atomic
+def mute_user(*, muter: User, muted: User, until=None) -> Mute:
+    """Mute `muted` for `muter` until `until` (None: until unmuted); muting again sets the new end."""
+    if muter.pk == muted.pk:
+        raise ValidationError(_("You cannot mute yourself."))
+    if until is not None and until <= timezone.now():
+        raise ValidationError(_("A mute must end in the future."))
+    try:
+        with transaction.atomic():  # a savepoint: two identical requests at once make one row
+            mute, _created = Mute.objects.update_or_create(muter=muter, muted=muted, defaults={"expires_at": until})
+    except IntegrityError:
+        mute = Mute.objects.get(muter=muter, muted=muted)
+    safety.forget(muter)
+    return mute
+
+
+@transaction.atomic
+def unmute_user(*, muter: User, muted: User) -> bool:
+    """Take `muter`'s mute of `muted` back; return False if there was none in force."""
+    deleted, _rows = Mute.objects.filter(muter=muter, muted=muted).delete()
+    safety.forget(muter)
+    return bool(deleted)
+
+
+def delete_expired_mutes(*, now=None) -> int:
+    """Delete the mutes that ran out (they no longer count anyway); return how many."""
+    deleted, _rows = Mute.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted
 
 
 @transaction.atomic

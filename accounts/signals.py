@@ -15,5 +15,9 @@ from django.dispatch import Signal
 # Sent with `follow`: the new Follow row.
 user_followed = Signal()
 
+# Sent with `blocker` and `blocked`, inside block_user's transaction: posts deletes the
+# notifications between them (their follows, and the follow notifications, are gone already).
+user_blocked = Signal()
+
 # Sent with `user`, inside delete_account's transaction, before the user row is deleted.
 account_deleting = Signal()

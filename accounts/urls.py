@@ -2,6 +2,7 @@ from django.urls import path
 
 import accounts.converters  # noqa: F401  (registers the <username:...> converter)
 from accounts import views
+from accounts.models import Block, Mute
 
 app_name = "accounts"
 
@@ -18,6 +19,12 @@ urlpatterns = [
     path("delete_account/", views.DeleteAccountView.as_view(), name="delete_account"),
     path("follow/<username:username>/", views.FollowView.as_view(follow=True), name="follow"),
     path("unfollow/<username:username>/", views.FollowView.as_view(follow=False), name="unfollow"),
+    path("block/<username:username>/", views.BlockView.as_view(), name="block"),
+    path("unblock/<username:username>/", views.UndoBoundaryView.as_view(undo="unblock_user"), name="unblock"),
+    path("mute/<username:username>/", views.MuteView.as_view(), name="mute"),
+    path("unmute/<username:username>/", views.UndoBoundaryView.as_view(undo="unmute_user"), name="unmute"),
+    path("blocks/", views.BoundaryListView.as_view(model=Block), name="blocks"),
+    path("mutes/", views.BoundaryListView.as_view(model=Mute), name="mutes"),
     path("user/<username:username>/popup/", views.UserPopupView.as_view(), name="popup"),
     path("user/<username:username>/followers/", views.FollowListView.as_view(relation="followers"), name="followers"),
     path("user/<username:username>/following/", views.FollowListView.as_view(relation="following"), name="following"),

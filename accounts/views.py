@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+from django.views.generic import CreateView, DetailView, FormView, ListView, TemplateView, UpdateView
 
 from accounts import services
 from accounts.avatars import identicon_svg
@@ -26,6 +26,7 @@ from accounts.backends import login_identifier
 from accounts.forms import (
     DeleteAccountForm,
     LoginForm,
+    MuteForm,
     PasswordChangeForm,
     PasswordResetForm,
     ProfileForm,
@@ -33,11 +34,13 @@ from accounts.forms import (
     SetPasswordForm,
 )
 from accounts.fragments import count_blocks
-from accounts.models import Notification, User
+from accounts.models import Block, Mute, Notification, User
+from accounts.safety import relation_to
 from microblog.errors import is_api_request, json_error
 from microblog.fetch import InPlaceActionMixin, wants_json
 from microblog.mixins import JsonLoginRequiredMixin, PublicReadMixin
 from microblog.pagination import LookaheadPaginationMixin
+from microblog.redirects import safe_next
 from microblog.throttling import PasswordResetRateThrottle, ReactionRateThrottle, RegisterRateThrottle, throttle
 
 REMEMBER_ME_AGE = 60 * 60 * 24 * 14  # two weeks
@@ -256,6 +259,93 @@ class FollowView(InPlaceActionMixin, View):
         }
 
 
+class BlockView(LoginRequiredMixin, TemplateView):
+    """GET: ask "Block @ana?", saying what a block does; POST: block, then back to their profile."""
+
+    template_name = "accounts/block_confirm.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.person = get_object_or_404(User.objects.active(), username=kwargs["username"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "person": self.person}
+
+    def post(self, request, username):
+        try:
+            services.block_user(blocker=request.user, blocked=self.person)
+        except ValidationError as error:  # yourself
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, _("You blocked @%(username)s.") % {"username": self.person.username})
+        return redirect(self.person.get_absolute_url())
+
+
+class MuteView(LoginRequiredMixin, FormView):
+    """GET: "Mute @ana?" with how long; POST: mute (or change how long), then back to where the click came from."""
+
+    template_name = "accounts/mute_confirm.html"
+    form_class = MuteForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.person = get_object_or_404(User.objects.visible_to(request.user), username=kwargs["username"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        # Where to go back to: the page the menu was opened on (checked again by safe_next).
+        back = self.request.POST.get("next") or self.request.GET.get("next", "")
+        return {**super().get_context_data(**kwargs), "person": self.person, "next_url": back}
+
+    def form_valid(self, form):
+        try:
+            services.mute_user(muter=self.request.user, muted=self.person, until=form.cleaned_data["until"])
+        except ValidationError as error:  # yourself
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("You muted @%(username)s.") % {"username": self.person.username})
+        return redirect(safe_next(self.request, self.person.get_absolute_url()))
+
+
+class UndoBoundaryView(InPlaceActionMixin, View):
+    """POST only: unblock or unmute a person (`undo` names the service); back to `next`, their profile by default."""
+
+    undo = ""  # unblock_user or unmute_user
+    missing_message = gettext_lazy("This account is no longer available.")
+
+    def post(self, request, username):
+        person = get_object_or_404(User.objects.active(), username=username)
+        if self.undo == "unblock_user":
+            services.unblock_user(blocker=request.user, blocked=person)
+            said = _("You unblocked @%(username)s.")
+        else:
+            services.unmute_user(muter=request.user, muted=person)
+            said = _("You unmuted @%(username)s.")
+        back = self.back(person.get_absolute_url())
+        return self.done({"username": person.username}, redirect_to=back, message=said % {"username": person.username})
+
+
+@method_decorator(never_cache, name="dispatch")  # your own safety settings: no cache may keep them
+class BoundaryListView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
+    """The people you block (`model = Block`) or mute (`model = Mute`), most recent first, each with its undo button."""
+
+    template_name = "accounts/boundary_list.html"
+    context_object_name = "rows"
+    paginate_by = settings.POSTS_PER_PAGE
+    model = Block
+
+    def get_queryset(self):
+        if self.model is Block:
+            rows = Block.objects.filter(blocker=self.request.user).select_related("blocked")
+        else:
+            rows = Mute.objects.in_force().filter(muter=self.request.user).select_related("muted")
+        return rows.order_by("-created_at", "-pk")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "kind": self.model._meta.model_name}
+
+
 class FollowListView(PublicReadMixin, LookaheadPaginationMixin, ListView):
     """A user's followers or the users they follow, most recent first."""
 
@@ -265,8 +355,9 @@ class FollowListView(PublicReadMixin, LookaheadPaginationMixin, ListView):
     relation = "followers"
 
     def get_queryset(self):
-        self.owner = get_object_or_404(User.objects.active(), username=self.kwargs["username"])
-        return User.objects.related_to(self.owner, self.relation).with_follow_state(self.request.user)
+        viewer = self.request.user
+        self.owner = get_object_or_404(User.objects.visible_to(viewer), username=self.kwargs["username"])
+        return User.objects.visible_to(viewer).related_to(self.owner, self.relation).with_follow_state(viewer)
 
     def get_context_data(self, **kwargs):
         return {
@@ -293,6 +384,10 @@ class UserPopupView(PublicReadMixin, DetailView):
 
     def get_queryset(self):
         return User.objects.active().with_follow_state(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        # A block either way: the card says so and shows nothing of the person.
+        return {**super().get_context_data(**kwargs), "relation": relation_to(self.request.user, self.object)}
 
 
 @cache_control(max_age=60 * 60 * 24 * 30, public=True)

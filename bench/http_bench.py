@@ -326,31 +326,33 @@ def combine_rounds(rounds: list[list[dict]]) -> list[dict]:
 
 
 # Per case: the most SQL queries a request may run (session + user are 2 of them; the
-# navbar's unread counts are columns of the user row, not queries). A list of posts is
-# a timeline page (posts/timelines.py): its entries, the posts, their mentions, their
-# tags; a search is the matches and those two prefetches.
+# navbar's unread counts are columns of the user row, not queries). Every page that shows
+# posts or people reads the viewer's blocks and mutes once (accounts/safety.py). A list
+# of posts is a timeline page (posts/timelines.py): its entries, the posts, their
+# mentions, their tags; a search is the matches and those two prefetches.
 QUERY_BUDGET = {
     "ceiling": 2,
     "bare": 0,
-    "home p1": 6,
-    "home p50": 6,
-    "home p1 sparse": 6,
-    "home p50 sparse": 6,
-    "explore p1": 7,  # the trending tags, once per five minutes; the "Who to follow" people
-    "profile": 7,
-    "profile mid": 7,
-    "tag": 6,
-    "thread": 7,
+    "home p1": 7,
+    "home p50": 7,
+    "home p1 sparse": 7,
+    "home p50 sparse": 7,
+    "explore p1": 8,  # the trending tags, once per five minutes; the "Who to follow" people
+    "profile": 8,
+    "profile mid": 8,
+    "tag": 7,
+    "thread": 8,
     # Also the UPDATE that marks them read and the re-read of the recounted badge.
-    "activity": 7,
-    # Session, user, the ranked posts, the matching people, the posts' mentions.
-    "search common": 5,
-    "search rare": 5,
+    "activity": 8,
+    # Session, user, blocks and mutes, the ranked posts, the matching people, the posts' mentions.
+    "search common": 6,
+    "search rare": 6,
     "notifications": 3,
-    "api user": 2,
-    "api feed": 7,
+    "api user": 3,
+    "api feed": 8,
     "post": 8,
-    "like/unlike": 10,
+    # The like's notification asks whether the author keeps the liker away.
+    "like/unlike": 11,
 }
 # Page 1 and page 50 of the same feed: page 50 must cost about what page 1 does.
 DEEP_PAGES = [("home p1", "home p50"), ("home p1 sparse", "home p50 sparse")]

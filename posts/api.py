@@ -52,14 +52,16 @@ PostLinks = inline_serializer(
 )
 
 
-def for_caller(posts, request):
+def for_caller(posts, request, *, muting: bool = False):
     """Return `posts` as the API shows them: joined, visible, and marked with the caller's state.
 
-    One query a page whatever its size: liked, boosted and bookmarked are annotations
+    Posts by people on the other side of a block are left out (accounts/safety.py), and
+    with `muting` (the feeds) those of the people the caller mutes. One
+    query a page whatever its size: liked, boosted and bookmarked are annotations
     (with_viewer_state). The API sends the body as text, so the rows of its mention
     links (posts.rendering.load_mentions) are not read.
     """
-    return posts.for_display().with_viewer_state(request.user)
+    return posts.visible_to(request.user, muting=muting).for_display().with_viewer_state(request.user)
 
 
 class AuthorSerializer(serializers.ModelSerializer):
@@ -293,7 +295,7 @@ class ExploreView(PostListView):
     parser_classes = [JSONBodyParser, MultiPartParser]
 
     def get_queryset(self):
-        return for_caller(Post.objects, self.request)
+        return for_caller(Post.objects, self.request, muting=True)
 
     @extend_schema(
         operation_id="create_post",
@@ -354,13 +356,13 @@ class TimelinePagination(CappedCountPagination):
     count_cap = 1_000
 
     def count_items(self, timeline) -> int:
-        return timeline.count(cap=self.count_cap)
+        return timeline.seen_by(self.request.user).count(cap=self.count_cap)
 
     def fetch_rows(self, timeline) -> tuple[list, bool]:
         offset = (self.page - 1) * self.per_page
         if offset > MAX_OFFSET:
             return [], False
-        entries = timeline.entries(limit=self.per_page + 1, offset=offset)
+        entries = timeline.seen_by(self.request.user).entries(limit=self.per_page + 1, offset=offset)
         posts = load_posts(entries[: self.per_page], self.request.user)
         return posts, len(entries) > self.per_page
 
@@ -387,7 +389,7 @@ class UserPostsView(PostListView):
     """GET: one user's posts (counted exactly: the author index bounds the count)."""
 
     def get_queryset(self):
-        author = get_object_or_404(User.objects.active(), pk=self.kwargs["id"])
+        author = get_object_or_404(User.objects.visible_to(self.request.user), pk=self.kwargs["id"])
         return for_caller(Post.objects.by_author(author), self.request)
 
 
@@ -447,12 +449,12 @@ class PostContextView(MethodBeforeAuthenticationMixin, APIView):
 
     def get(self, request, id):
         """Answer the conversation around post `id`."""
-        found = get_object_or_404(Post.objects.visible().only("conversation"), pk=id)
+        found = get_object_or_404(Post.objects.visible_to(request.user).only("conversation"), pk=id)
         # The thread page's reading of the conversation, flattened: one module walks it.
         thread = read_thread(found, request.user, page=None)
         if thread.post is found:  # not among the rows read: deleted between the two queries
             raise Http404
-        ancestors = [ancestor for ancestor in thread.ancestors if ancestor is not None]
+        ancestors = [ancestor for ancestor in thread.ancestors if ancestor]  # not the deleted or hidden
         descendants = thread.descendants()
         context = {"request": request}
         return Response(
@@ -475,7 +477,7 @@ class PostReactionView(MethodBeforeAuthenticationMixin, APIView):
     remove = None  # the service that takes it back
 
     def _react(self, request, id, service):
-        post = get_object_or_404(Post.objects.visible().only("author"), pk=id)
+        post = get_object_or_404(Post.objects.visible_to(request.user).only("author"), pk=id)
         service(user=request.user, post=post)
         fresh = get_object_or_404(for_caller(Post.objects, request), pk=post.pk)
         return Response(PostSerializer(fresh, context={"request": request}).data)
@@ -562,7 +564,7 @@ class TagPostsView(PostListView):
         tag = _tag_named(self.kwargs["tag"])
         if tag is None:
             return Post.objects.none()
-        return for_caller(Post.objects, self.request).tagged_newest_first(tag)
+        return for_caller(Post.objects, self.request, muting=True).tagged_newest_first(tag)
 
 
 @extend_schema_view(get=extend_schema(operation_id="list_bookmarks", summary=_("List your bookmarks")))

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import safety
 from accounts.models import Follow, User
 from microblog.counters import KeepsCountersOnSave
 from posts.body import BODY_MAX_LENGTH
@@ -20,6 +21,14 @@ class PostQuerySet(models.QuerySet):
     def visible(self):
         """Hide the posts of deactivated (moderated) users."""
         return self.filter(author__is_active=True)
+
+    def visible_to(self, viewer, *, muting: bool = False):
+        """The posts `viewer` may open: visible(), less those of anyone on the other side of a block.
+
+        `muting` leaves out the people `viewer` mutes as well, for the lists that are feeds.
+        """
+        hidden = safety.boundaries_of(viewer).hidden(muting=muting)
+        return self.visible().exclude(author__in=hidden) if hidden else self.visible()
 
     def for_display(self):
         """Join what posts/_post.html and the API show of a post, and load only those columns.
@@ -311,15 +320,15 @@ class Mention(models.Model):
 
 
 class ReactionQuerySet(models.QuerySet):
-    def people_for(self, post):
-        """Return the active users who reacted so to `post` (User rows), most recent first.
+    def people_for(self, post, viewer=None):
+        """Return the active users who reacted so to `post` (User rows), most recent first, as `viewer` sees them.
 
         The users are what accounts/_person_list.html lists; `reacted_at` orders them.
         """
         reactions = self.filter(post=post)
         since = reactions.filter(user=OuterRef("pk")).values("created_at")[:1]
         return (
-            User.objects.active()
+            User.objects.visible_to(viewer)
             .filter(pk__in=reactions.values("user_id"))
             .annotate(reacted_at=Subquery(since))
             .order_by("-reacted_at", "-pk")
@@ -379,8 +388,12 @@ class Bookmark(Reaction):
 
 class ActivityQuerySet(models.QuerySet):
     def for_recipient(self, user):
-        """Return what happened to `user`, newest first, with who did it and the post concerned."""
-        return self.filter(recipient=user, actor__is_active=True).select_related("actor").order_by("-created_at", "-pk")
+        """Return what happened to `user`, newest first, with who did it; not what people they mute or block did."""
+        rows = self.filter(recipient=user, actor__is_active=True)
+        hidden = safety.boundaries_of(user).hidden()
+        if hidden:
+            rows = rows.exclude(actor__in=hidden)
+        return rows.select_related("actor").order_by("-created_at", "-pk")
 
     def unread_for(self, user):
         """Return `user`'s notifications since they last opened /activity/."""
@@ -531,7 +544,8 @@ class ConversationList:
     person in both directions, from index-only scans of the (sender, recipient, created_at)
     and (recipient, sender, created_at) indexes, so no table row is read; then, for the
     page's people only, it finds the last message of each direction and counts the unread
-    ones (the partial message_unread index). The second loads those messages and people.
+    ones (the partial message_unread index). People on the other side of a block are left
+    out (accounts/safety.py). The second loads those messages and people.
     For a user with 50,000 messages that is 335 index pages on PostgreSQL, linear in the
     user's own messages (docs/architecture.md, "Private messages";
     posts/tests/test_message_plans.py keeps the plan).
@@ -562,7 +576,10 @@ class ConversationList:
                     FROM posts_message WHERE recipient_id = %s GROUP BY sender_id
                 ) AS sides
                 INNER JOIN accounts_user AS person ON person.id = sides.person_id
-                WHERE person.is_active
+                WHERE person.is_active AND NOT EXISTS (
+                    SELECT 1 FROM accounts_block
+                    WHERE (blocker_id = %s AND blocked_id = person.id) OR (blocker_id = person.id AND blocked_id = %s)
+                )
                 GROUP BY sides.person_id
                 ORDER BY last_at DESC, sides.person_id DESC
                 LIMIT %s OFFSET %s
@@ -579,7 +596,7 @@ class ConversationList:
             ORDER BY page.last_at DESC, page.person_id DESC
         """  # only our own fragments: every value is a parameter
         with connection.cursor() as cursor:
-            cursor.execute(sql, [me, me, limit, offset, me, me, me, *after_params])
+            cursor.execute(sql, [me, me, me, me, limit, offset, me, me, me, *after_params])
             rows = cursor.fetchall()
         if not rows:
             return []

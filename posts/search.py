@@ -259,9 +259,12 @@ def people_words(query: str) -> tuple[str, ...]:
     return tuple(words[:MAX_CLAUSES])
 
 
-def search_people(query: str) -> QuerySet[User]:
-    """Return the active users matching `query`: username prefix first, then the rest, then about-me."""
-    return User.objects.active().matching(people_words(query))
+def search_people(query: str, viewer=None) -> QuerySet[User]:
+    """Return the active users matching `query` whom `viewer` may see.
+
+    Username prefix first, then the other usernames, then about-me.
+    """
+    return User.objects.visible_to(viewer).matching(people_words(query))
 
 
 def highlight(text: str, query: str | ParsedQuery, *, post: Post | None = None) -> SafeString:

@@ -13,13 +13,15 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts import safety
 from accounts.models import Follow, User
-from accounts.services import add_notification
+from accounts.services import add_notification, refuse_if_blocked
 from microblog.images import Variant, delete_files, make_variants, open_image, save_variants
 from microblog.request_id import current_request_id
 from posts.body import normalize_body
@@ -121,6 +123,8 @@ def _publish(*, author: User, body: str, in_reply_to: Post | None, is_sensitive:
         parent = Post.objects.visible().select_for_update(of=("self",)).filter(pk=in_reply_to.pk).first()
         if parent is None:
             raise ReplyRefused(_("The post you replied to has been deleted."))
+        if safety.blocked_between(author, parent.author_id):
+            raise ReplyRefused(_("You cannot reply to this post."))
         post.in_reply_to = parent
         post.conversation = parent.conversation or parent.pk
     post.full_clean()
@@ -187,9 +191,14 @@ def _store_tags(post: Post, names: list[str]) -> None:
 
 
 def _notify(*, recipient_id: int, actor: User, kind: str, **event) -> None:
-    """Tell `recipient_id` what `actor` did; nobody is told of their own actions."""
-    if recipient_id != actor.pk:
+    """Tell `recipient_id` what `actor` did; nobody is told of their own actions, nor by people they keep away."""
+    if recipient_id != actor.pk and not safety.keeps_away(recipient_id, actor.pk):
         Activity.objects.create(recipient_id=recipient_id, actor=actor, kind=kind, **event)
+
+
+def forget_between(*, blocker: User, blocked: User) -> None:
+    """Delete the notifications between two people, both ways (accounts.signals.user_blocked calls this)."""
+    Activity.objects.filter(Q(recipient=blocker, actor=blocked) | Q(recipient=blocked, actor=blocker)).delete()
 
 
 @transaction.atomic
@@ -292,6 +301,7 @@ def send_message(*, sender: User, recipient: User, body: str, form_token: UUID |
     """
     if sender.pk == recipient.pk:
         raise ValidationError(_("You cannot send a message to yourself."))
+    refuse_if_blocked(sender, recipient)
     message = Message(sender=sender, recipient=recipient, body=normalize_body(body), form_token=form_token)
     message.full_clean(validate_constraints=False)
     if form_token is None:

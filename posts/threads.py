@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import F
 from django.db.models.functions import Abs
 
+from accounts.safety import boundaries_of
 from posts.models import Post
 
 # Rows read for one thread page, at most. A conversation larger than this shows the
@@ -35,16 +36,29 @@ class ThreadNode:
     children: list["ThreadNode"] = field(default_factory=list)
 
 
+class Unavailable:
+    """Stands among a thread's ancestors for a post the viewer may not see (a block, accounts/safety.py)."""
+
+    hidden = True
+
+    def __bool__(self) -> bool:
+        return False
+
+
+HIDDEN = Unavailable()
+
+
 @dataclass
 class Thread:
     """What the thread page shows: ancestors oldest first, the post, and its replies."""
 
     post: Post
-    ancestors: list[Post | None]  # None stands where a deleted post was
+    ancestors: list  # of Post; None stands where a deleted post was, HIDDEN where a blocked one is
     replies: list[ThreadNode]
     earlier: int | None = None  # the nearest ancestor not read (a long conversation), to link to
     page: int = 1  # of the replies
     more_replies: bool = False  # whether a next page of replies exists
+    muted: frozenset[int] = frozenset()  # authors whose posts are shown folded (the viewer mutes them)
 
     def descendants(self) -> list[Post]:
         """Return every reply under the post in thread order: depth first, each post's replies oldest first.
@@ -69,6 +83,7 @@ class Shape:
     in_reply_to_id: int | None
     conversation: int | None
     created_at: datetime
+    author_id: int
 
     @property
     def is_reply(self) -> bool:
@@ -83,11 +98,19 @@ def read_thread(post: Post, viewer, *, page: int | None = 1) -> Thread:
     ancestors (a parent always has a smaller id than its replies) and its oldest
     replies. The posts shown are then read in one query, with what posts/_post.html and
     the API show and the viewer's own state.
+
+    The posts of people on the other side of a block are not shown: an ancestor of theirs
+    is a HIDDEN placeholder, a reply of theirs goes with the replies under it. The posts
+    of people the viewer mutes are shown folded (`Thread.muted`).
     """
     root_id = post.conversation or post.pk
     nearest = Post.objects.visible().in_conversation(root_id).order_by(Abs(F("pk") - post.pk))[:MAX_THREAD_POSTS]
-    rows = [Shape(*row) for row in nearest.values_list("pk", "in_reply_to_id", "conversation", "created_at")]
+    fields = ("pk", "in_reply_to_id", "conversation", "created_at", "author_id")
+    rows = [Shape(*row) for row in nearest.values_list(*fields)]
+    boundaries = boundaries_of(viewer)
     shape = thread_of(post, rows, capped=len(rows) == MAX_THREAD_POSTS)
+    if boundaries.blocked:
+        shape.replies = _without(shape.replies, boundaries.blocked)
     replies = shape.descendants()
     more = False
     if page is not None:
@@ -98,12 +121,31 @@ def read_thread(post: Post, viewer, *, page: int | None = 1) -> Thread:
     posts = Post.objects.for_display().with_viewer_state(viewer).in_bulk(shown)
     return Thread(
         post=posts.get(shape.post.pk, post),
-        ancestors=[posts.get(row.pk) if row is not None else None for row in shape.ancestors],
+        ancestors=[_ancestor(row, posts, boundaries.blocked) for row in shape.ancestors],
         replies=_shown(shape.replies, posts),
         earlier=shape.earlier,
         page=page or 1,
         more_replies=more,
+        muted=boundaries.muting,
     )
+
+
+def _ancestor(row: Shape | None, posts: dict[int, Post], blocked: frozenset[int]):
+    """Return what stands for one ancestor: its post, None if deleted, HIDDEN if its author is blocked either way."""
+    if row is None:
+        return None
+    if row.author_id in blocked:
+        return HIDDEN
+    return posts.get(row.pk)
+
+
+def _without(nodes: list[ThreadNode], blocked: frozenset[int]) -> list[ThreadNode]:
+    """Return the reply tree less the replies of `blocked` authors, each with the replies under it."""
+    return [
+        ThreadNode(node.post, node.depth, _without(node.children, blocked))
+        for node in nodes
+        if node.post.author_id not in blocked
+    ]
 
 
 def _shown(nodes: list[ThreadNode], posts: dict[int, Post]) -> list[ThreadNode]:

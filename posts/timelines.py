@@ -27,6 +27,7 @@ from django.db import connections
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 
 from accounts.models import Follow, User
+from accounts.safety import boundaries_of
 from microblog.pagination import MAX_OFFSET, ListPage, positive_int
 from posts.models import Bookmark, Boost, Post, Tagging
 
@@ -62,21 +63,42 @@ class Cursor:
 
 def post_entries(posts):
     """Return `posts` (a Post queryset) as timeline entries at their own time."""
-    return posts.values(entry_post=F("pk"), entry_at=F("created_at"), entry_by=Value("", output_field=CharField()))
+    return posts.alias(entry_author=F("author_id"), entry_booster=F("author_id")).values(
+        entry_post=F("pk"), entry_at=F("created_at"), entry_by=Value("", output_field=CharField())
+    )
 
 
 def boost_entries(boosts):
     """Return `boosts` (a Boost queryset) as timeline entries at the boost's time, by the booster."""
-    return boosts.filter(user__is_active=True, post__author__is_active=True).values(
-        entry_post=F("post_id"), entry_at=F("created_at"), entry_by=F("user__username")
+    return (
+        boosts.filter(user__is_active=True, post__author__is_active=True)
+        .alias(entry_author=F("post__author_id"), entry_booster=F("user_id"))
+        .values(entry_post=F("post_id"), entry_at=F("created_at"), entry_by=F("user__username"))
     )
 
 
 class Timeline:
-    """Entries from `sources` (querysets of post_entries/boost_entries), newest first."""
+    """Entries from `sources` (querysets of post_entries/boost_entries), newest first.
 
-    def __init__(self, *sources):
+    `mutes_apply`: whether a viewer's mutes hide entries here (the feeds) or only their
+    blocks do (a profile, bookmarks): seen_by() leaves those people out.
+    """
+
+    def __init__(self, *sources, mutes_apply: bool = True):
         self.sources = sources
+        self.mutes_apply = mutes_apply
+
+    def seen_by(self, viewer) -> "Timeline":
+        """Return this timeline without the entries of people `viewer` keeps away (accounts/safety.py).
+
+        Each source leaves out posts by those people and boosts made by them, in SQL; for
+        a viewer who blocks and mutes nobody the sources are unchanged.
+        """
+        hidden = boundaries_of(viewer).hidden(muting=self.mutes_apply)
+        if not hidden:
+            return self
+        sources = [source.exclude(entry_author__in=hidden).exclude(entry_booster__in=hidden) for source in self.sources]
+        return Timeline(*sources, mutes_apply=self.mutes_apply)
 
     def entries(self, *, limit: int, before: Cursor | None = None, after: Cursor | None = None, offset: int = 0):
         """Return up to `limit` entries older than `before`, or the oldest newer than `after`, or from `offset`.
@@ -185,7 +207,7 @@ def profile(user, *, with_replies: bool) -> Timeline:
     posts = user.posts.visible()
     if not with_replies:
         posts = posts.filter(conversation__isnull=True)
-    return Timeline(post_entries(posts), boost_entries(Boost.objects.filter(user=user)))
+    return Timeline(post_entries(posts), boost_entries(Boost.objects.filter(user=user)), mutes_apply=False)
 
 
 def explore() -> Timeline:
@@ -200,12 +222,15 @@ def tagged(tag) -> Timeline:
 
 def bookmarks(user) -> Timeline:
     """`user`'s bookmarks, newest bookmark first."""
-    return Timeline(_marked_entries(Bookmark.objects.filter(user=user, post__author__is_active=True)))
+    marks = Bookmark.objects.filter(user=user, post__author__is_active=True)
+    return Timeline(_marked_entries(marks), mutes_apply=False)
 
 
 def _marked_entries(rows):
     """Return rows that mark a post (a tagging, a bookmark) as entries at the mark's time."""
-    return rows.values(entry_post=F("post_id"), entry_at=F("created_at"), entry_by=Value("", output_field=CharField()))
+    return rows.alias(entry_author=F("post__author_id"), entry_booster=F("post__author_id")).values(
+        entry_post=F("post_id"), entry_at=F("created_at"), entry_by=Value("", output_field=CharField())
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -226,7 +251,8 @@ class TimelinePage(ListPage):
 
 
 def timeline_page(timeline: Timeline, params, viewer, per_page: int) -> TimelinePage:
-    """Return the page of `timeline` that the query `params` ask for (?before=, ?after= or ?page=)."""
+    """Return the page of `timeline` that `params` ask for (?before=, ?after= or ?page=), as `viewer` sees it."""
+    timeline = timeline.seen_by(viewer)
     before, after = Cursor.parse(params.get("before", "")), Cursor.parse(params.get("after", ""))
     if before is not None or after is not None:
         entries = timeline.entries(limit=per_page + 1, before=before, after=after)

@@ -21,6 +21,7 @@ from django.views.generic.edit import FormMixin
 
 from accounts.fragments import count_blocks
 from accounts.models import User
+from accounts.safety import relation_to
 from microblog.errors import json_error
 from microblog.fetch import InPlaceActionMixin, wants_json
 from microblog.jsonbody import MalformedJSON, parse_json_object
@@ -44,6 +45,16 @@ ACTIVITY_PER_PAGE = 40
 # People suggested on an empty home feed, and in explore's "Who to follow" box.
 WELCOME_SUGGESTIONS = 5
 EXPLORE_SUGGESTIONS = 3
+
+
+def body_errors(error: ValidationError) -> list[str]:
+    """Return what a service's refusal says about the text: its "body" errors, or the whole refusal.
+
+    full_clean() raises a dict of fields; a refusal (a deleted parent, a block) a bare message.
+    """
+    if hasattr(error, "error_dict"):
+        return error.message_dict.get("body", error.messages)
+    return error.messages
 
 
 class PostListView(LoginRequiredMixin, LookaheadPaginationMixin, ListView):
@@ -88,7 +99,7 @@ class HomeView(PublicReadMixin, FormMixin, TimelineView):
             try:
                 services.publish_post(author=request.user, **form.post_fields())
             except ValidationError as error:
-                form.add_error("body", error.message_dict.get("body", error.messages))
+                form.add_error("body", body_errors(error))
             else:
                 messages.success(request, _("Your post is now live!"))
                 return redirect("posts:home")
@@ -161,12 +172,17 @@ class ProfileView(PublicReadMixin, TimelineView):
             User.objects.active().with_follow_state(self.request.user),
             username=self.kwargs["username"],
         )
+        # A block either way: the page says so and shows nothing of the person (accounts/safety.py).
+        self.relation = relation_to(self.request.user, self.profile_user)
+        if self.relation.blocked:
+            return timelines.Timeline(timelines.post_entries(Post.objects.none()))
         return timelines.profile(self.profile_user, with_replies=self.with_replies)
 
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
             "profile_user": self.profile_user,
+            "relation": self.relation,
             "with_replies": self.with_replies,
         }
 
@@ -188,9 +204,10 @@ class SearchView(PostListView):
         self.query = self.form.cleaned_data.get("q", "")
         self.kind = self.form.cleaned_data.get("type", "")
         self.sort = self.form.cleaned_data.get("sort", SORTS[0])
+        viewer = self.request.user
         if self.kind == "people":
-            return search_people(self.query).with_follow_state(self.request.user)
-        return search_posts(self.query, sort=self.sort).with_viewer_state(self.request.user)
+            return search_people(self.query, viewer).with_follow_state(viewer)
+        return search_posts(self.query, sort=self.sort).visible_to(viewer).with_viewer_state(viewer)
 
     def get_context_object_name(self, object_list):
         return "people" if self.kind == "people" else "posts"
@@ -201,7 +218,8 @@ class SearchView(PostListView):
         if self.kind != "people":
             with_highlights(context["posts"], self.query)
             if not self.kind and context["page_obj"].is_first:
-                people = list(search_people(self.query).with_follow_state(self.request.user)[: self.people_preview + 1])
+                found = search_people(self.query, self.request.user).with_follow_state(self.request.user)
+                people = list(found[: self.people_preview + 1])
         return {
             **context,
             "form": self.form,
@@ -232,7 +250,8 @@ class PostView(PublicReadMixin, TemplateView):
     template_name = "posts/thread.html"
 
     def get_context_data(self, **kwargs):
-        post = get_object_or_404(Post.objects.visible().only("pk", "conversation"), pk=self.kwargs["pk"])
+        shown = Post.objects.visible_to(self.request.user).only("pk", "conversation")
+        post = get_object_or_404(shown, pk=self.kwargs["pk"])
         thread = read_thread(post, self.request.user, page=positive_int(self.request.GET.get("page")))
         # The whole page's posts in one cache read; the tree's {% render_post %} then finds each one's HTML.
         render_posts([*filter(None, thread.ancestors), thread.post, *thread.descendants()], self.request.user)
@@ -251,7 +270,9 @@ class ReplyView(LoginRequiredMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return super().dispatch(request, *args, **kwargs)
-        self.parent = get_object_or_404(Post.objects.for_display().with_viewer_state(request.user), pk=kwargs["pk"])
+        self.parent = get_object_or_404(
+            Post.objects.visible_to(request.user).for_display().with_viewer_state(request.user), pk=kwargs["pk"]
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -264,9 +285,7 @@ class ReplyView(LoginRequiredMixin, FormView):
         try:
             reply = services.publish_post(author=self.request.user, in_reply_to=self.parent, **form.post_fields())
         except ValidationError as error:  # ReplyRefused included: the parent went away meanwhile
-            # ReplyRefused carries a bare message, full_clean() a dict of fields.
-            found = error.message_dict.get("body", error.messages) if hasattr(error, "error_dict") else error.messages
-            form.add_error("body", found)
+            form.add_error("body", body_errors(error))
             return self.form_invalid(form)
         messages.success(self.request, _("Your reply is now live!"))
         return redirect(reverse("posts:post", args=[reply.pk]) + f"#post-{reply.pk}")
@@ -296,7 +315,7 @@ class ReactionView(InPlaceActionMixin, View):
     missing_message = gettext_lazy("This post is no longer available.")
 
     def post(self, request, pk):
-        post = get_object_or_404(Post.objects.visible(), pk=pk)
+        post = get_object_or_404(Post.objects.visible_to(request.user), pk=pk)
         getattr(services, self.action)(user=request.user, post=post)
         state = self.state(post.pk) if wants_json(request) else {}
         return self.done(state, redirect_to=self.back(post.get_absolute_url()))
@@ -316,8 +335,9 @@ class ReactorsView(PublicReadMixin, LookaheadPaginationMixin, ListView):
     model = Like
 
     def get_queryset(self):
-        self.post = get_object_or_404(Post.objects.visible().select_related("author"), pk=self.kwargs["pk"])
-        return self.model.objects.people_for(self.post).with_follow_state(self.request.user)
+        viewer = self.request.user
+        self.post = get_object_or_404(Post.objects.visible_to(viewer).select_related("author"), pk=self.kwargs["pk"])
+        return self.model.objects.people_for(self.post, viewer).with_follow_state(viewer)
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "post": self.post, "relation": self.model._meta.model_name}
@@ -372,6 +392,8 @@ class ConversationView(LoginRequiredMixin, TemplateView):
         if self.person.pk == request.user.pk:
             messages.error(request, _("You cannot send a message to yourself."))
             return redirect("posts:messages")
+        # A block either way: the page says so, and shows and takes no messages (accounts/safety.py).
+        self.relation = relation_to(request.user, self.person)
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
@@ -388,13 +410,16 @@ class ConversationView(LoginRequiredMixin, TemplateView):
                     form_token=form.cleaned_data["form_token"],
                 )
             except ValidationError as error:
-                form.add_error("body", error.message_dict.get("body", error.messages))
+                form.add_error("body", body_errors(error))
             else:
                 return redirect(f"{conversation_url(self.person)}#message-{message.pk}")
         # The text is kept above the errors; the page shows the conversation as it is now.
         return self.render_to_response(self.get_context_data(form=form))
 
     def get_context_data(self, **kwargs):
+        if self.relation.blocked:
+            context = super().get_context_data(**kwargs)
+            return {**context, "person": self.person, "relation": self.relation, "form": None}
         before = Cursor.parse(self.request.GET.get("before", ""))
         per_page = settings.POSTS_PER_PAGE
         me, person = self.request.user, self.person
@@ -427,6 +452,7 @@ class ConversationView(LoginRequiredMixin, TemplateView):
             "earlier": f"before={Cursor(shown[0].created_at, shown[0].pk)}" if len(newest_first) > per_page else "",
             "is_earlier_page": before is not None,
             "action": conversation_url(person),
+            "relation": self.relation,
         }
 
 
@@ -471,7 +497,7 @@ class NewMessageView(LoginRequiredMixin, FormView):
                 form_token=form.cleaned_data["form_token"],
             )
         except ValidationError as error:
-            form.add_error("body", error.message_dict.get("body", error.messages))
+            form.add_error("body", body_errors(error))
             return self.form_invalid(form)
         return redirect(f"{conversation_url(recipient)}#message-{message.pk}")
 
@@ -491,7 +517,7 @@ class RecipientSuggestionsView(JsonLoginRequiredMixin, View):
         if not prefix or len(prefix) > 150 or any(unicodedata.category(char) == "Cc" for char in prefix):
             return JsonResponse({"usernames": []})
         usernames = (
-            User.objects.active()
+            User.objects.visible_to(request.user)
             .exclude(pk=request.user.pk)
             .alias(username_lower=Lower("username"))
             .filter(username_lower__startswith=prefix)

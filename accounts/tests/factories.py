@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from PIL import Image
 
-from accounts.models import Follow, Notification
+from accounts.models import Block, Follow, Mute, Notification
 from accounts.services import issue_api_token, set_avatar
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -60,3 +60,20 @@ def basic(login: str, password: str = DEFAULT_PASSWORD) -> dict:
     """Return request headers carrying HTTP Basic credentials."""
     credentials = base64.b64encode(f"{login}:{password}".encode()).decode()
     return {"Authorization": f"Basic {credentials}"}
+
+
+class BlockFactory(factory.django.DjangoModelFactory):
+    blocker = factory.SubFactory(UserFactory)
+    blocked = factory.SubFactory(UserFactory)
+
+    class Meta:
+        model = Block
+
+
+class MuteFactory(factory.django.DjangoModelFactory):
+    muter = factory.SubFactory(UserFactory)
+    muted = factory.SubFactory(UserFactory)
+    expires_at = None
+
+    class Meta:
+        model = Mute

@@ -338,7 +338,7 @@ def test_user_collections_cost_the_same_queries_at_any_page_size(client, path):
     large = _queries(client, f"{path}?per_page=25", headers)
 
     assert small == large
-    assert large <= 4  # token, (owner,) count, page
+    assert large <= 5  # token, blocks and mutes, (owner,) count, page
 
 
 # --- registering --------------------------------------------------------------------

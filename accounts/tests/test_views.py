@@ -266,8 +266,9 @@ def test_follow_needs_a_login(client):
 def test_following_someone_goes_back_to_their_profile_with_a_message(client, me, django_assert_max_num_queries):
     susan = UserFactory(username="susan")
 
-    # 9: the follow's notification for susan (posts.Activity) is one INSERT more.
-    with django_assert_max_num_queries(9):
+    # 9: the follow's notification for susan (posts.Activity) is one INSERT more; 11: whether
+    # a block stands between them, and whether susan keeps the follower away (accounts.safety).
+    with django_assert_max_num_queries(11):
         response = client.post(follow("susan"))
 
     assert response["Location"] == profile("susan")
@@ -385,8 +386,8 @@ def test_following_in_place_answers_the_state_the_sentence_and_fresh_counts(clie
     susan = UserFactory(username="susan")
     FollowFactory(follower=UserFactory(), followed=susan)
 
-    # The 9 of the form's case (the follow, its notification), then both people's counts (one query).
-    with django_assert_max_num_queries(10):
+    # The 11 of the form's case (the follow, its notification), then both people's counts (one query).
+    with django_assert_max_num_queries(12):
         response = client.post(follow("susan"), {"next": "/explore/"}, headers=JSON)
 
     assert response.status_code == 200
@@ -650,7 +651,8 @@ def test_follow_lists_cost_a_fixed_number_of_queries(client, me, django_assert_m
         FollowFactory(follower=susan, followed=other)
         FollowFactory(follower=me, followed=other)
 
-    with django_assert_max_num_queries(4):
+    # session, user, their blocks and mutes, the owner, the page of people
+    with django_assert_max_num_queries(5):
         response = client.get(reverse(name, args=["susan"]))
 
     assert len(response.context["people"]) == min(count, 25)
@@ -688,7 +690,7 @@ def test_popup_is_a_fragment_with_the_person(client, me, django_assert_max_num_q
     FollowFactory(follower=UserFactory(), followed=susan)
     susan.posts.create(body="hello")
 
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # session, user, their blocks and mutes, the person
         response = client.get(popup("susan"))
 
     content = response.content.decode()
@@ -765,8 +767,9 @@ def test_deleting_the_account_removes_everything_and_signs_out(client, me, djang
 
     # 36: the cascade reaches the conversation tables too (likes, boosts, bookmarks, mentions,
     # taggings, notifications, pictures): one query per table, however many rows they hold,
-    # and one listing the pictures' files first (posts' account_deleting receiver).
-    with django_assert_max_num_queries(36):
+    # and one listing the pictures' files first (posts' account_deleting receiver); 38:
+    # the blocks and mutes, both ways.
+    with django_assert_max_num_queries(38):
         response = client.post(DELETE, {"password": DEFAULT_PASSWORD})
     page = client.get(response["Location"])
 

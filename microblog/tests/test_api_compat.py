@@ -271,6 +271,10 @@ ROUTE_METHODS = {
     "followers": {"GET"},
     "following": {"GET"},
     "follow": {"POST", "DELETE"},
+    "block": {"POST", "DELETE"},
+    "mute": {"POST", "DELETE"},
+    "blocks": {"GET"},
+    "mutes": {"GET"},
     "user_posts": {"GET"},
     "posts": {"GET", "POST"},
     "post": {"GET", "DELETE"},
@@ -331,7 +335,7 @@ def test_options_says_which_methods_a_route_has_without_credentials(client, name
     assert ROUTE_METHODS[name] <= {allowed.strip() for allowed in response["Allow"].split(",")}
 
 
-ID_ROUTES = {"user", "followers", "following", "follow", "user_posts"}
+ID_ROUTES = {"user", "followers", "following", "follow", "block", "mute", "user_posts"}
 POST_ROUTES = {"post", "post_context", "post_like", "post_boost", "post_bookmark"}
 
 

@@ -135,9 +135,9 @@ def test_explore_has_a_fixed_number_of_queries(client, django_assert_num_queries
     client.force_login(UserFactory())
     client.get(reverse("posts:explore"))
 
-    # session, user, posts: the unread count is a column of the user row; then the
-    # "Who to follow" box's people (one query, intended).
-    with django_assert_num_queries(6):  # a timeline page: entries, posts, the rows of their mentions (intended)
+    # session, user, their blocks and mutes, posts: the unread count is a column of the
+    # user row; then the "Who to follow" box's people (one query, intended).
+    with django_assert_num_queries(7):  # a timeline page: entries, posts, the rows of their mentions (intended)
         client.get(reverse("posts:explore"))
 
 

@@ -357,11 +357,12 @@ def test_the_page_costs_a_fixed_number_of_queries(client, me, django_assert_num_
     _fill(me, rows)
 
     # session, user, savepoint, update + recount of the read time, its refresh, release,
-    # the page of notifications, their posts, the rows of the posts' mentions.
-    with django_assert_num_queries(9):
+    # the viewer's blocks and mutes, the page of notifications, their posts, the rows of
+    # the posts' mentions.
+    with django_assert_num_queries(10):
         response = client.get(reverse("posts:activity"))
     # Nothing unread now: the visit after writes nothing.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         again = client.get(reverse("posts:activity"))
 
     assert len(response.context["activities"]) == rows

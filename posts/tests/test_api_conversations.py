@@ -256,10 +256,10 @@ def test_context_costs_the_same_queries_for_a_short_and_a_long_thread(client, dj
         BoostFactory(post=parent)
     headers = bearer(me)
 
-    # token, the post's conversation id, the conversation's shape, its posts
-    with django_assert_num_queries(4):
+    # token, blocks and mutes, the post's conversation id, the conversation's shape, its posts
+    with django_assert_num_queries(5):
         client.get(f"/api/posts/{short.pk}/context", headers=headers)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get(f"/api/posts/{long.pk}/context", headers=headers)
     assert len(response.json()["descendants"]) == 25
 
@@ -492,17 +492,18 @@ def _count_queries(client, path, headers) -> int:
 @pytest.mark.parametrize(
     ("path", "ceiling"),
     [
-        # token, the tag, a capped count, the page
-        ("/api/tags/django/posts", 4),
-        # token, count, page
-        ("/api/bookmarks", 3),
-        # token, capped count, the page with the actors, the page's posts
-        ("/api/notifications", 4),
-        ("/api/posts", 3),
-        # token, capped count, the home timeline's entries (its posts, its boosts), their posts
-        ("/api/feed", 5),
-        # token, the author, count, page
-        ("/api/users/{friend}/posts", 4),
+        # Each: the token, the caller's blocks and mutes, then
+        # the tag, a capped count, the page
+        ("/api/tags/django/posts", 5),
+        # count, page
+        ("/api/bookmarks", 4),
+        # capped count, the page with the actors, the page's posts
+        ("/api/notifications", 5),
+        ("/api/posts", 4),
+        # capped count, the home timeline's entries (its posts, its boosts), their posts
+        ("/api/feed", 6),
+        # the author, count, page
+        ("/api/users/{friend}/posts", 5),
     ],
 )
 def test_conversation_collections_cost_the_same_queries_at_1_and_25_posts(client, path, ceiling):
@@ -528,8 +529,9 @@ def test_a_reaction_costs_a_fixed_number_of_queries(client, django_assert_max_nu
     services.unlike_post(user=me, post=post)
     headers = bearer(me)
 
-    # token, the post, the savepoint and insert of the like and its notification, the post again
-    with django_assert_max_num_queries(10):
+    # token, blocks and mutes, the post, the savepoint and insert of the like, whether its
+    # author keeps the liker away, its notification, the post again
+    with django_assert_max_num_queries(11):
         response = client.post(f"/api/posts/{post.pk}/like", headers=headers)
 
     assert response.json()["like_count"] == 2

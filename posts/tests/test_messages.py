@@ -524,7 +524,7 @@ def test_an_underscore_is_an_underscore(client, me):
 def test_suggestions_cost_a_fixed_number_of_queries(client, me, django_assert_max_num_queries):
     client.get(SUGGESTIONS, {"q": "a"})  # last_seen is fresh
     UserFactory.create_batch(20, username=factory.Sequence(lambda n: f"ab{n}"))
-    with django_assert_max_num_queries(3):  # session, user, the names
+    with django_assert_max_num_queries(4):  # session, user, blocks and mutes, the names
         client.get(SUGGESTIONS, {"q": "ab"})
 
 

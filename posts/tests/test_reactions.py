@@ -303,8 +303,8 @@ def test_the_list_costs_a_fixed_number_of_queries(client, me, post, django_asser
         factory(post=post)
     client.get(reverse(name, args=[post.pk]))
 
-    # The session, the viewer, the post, the page of people (with is_followed).
-    with django_assert_num_queries(4):
+    # The session, the viewer, their blocks and mutes, the post, the page of people (with is_followed).
+    with django_assert_num_queries(5):
         response = client.get(reverse(name, args=[post.pk]))
 
     assert len(response.context["people"]) == rows
@@ -361,9 +361,9 @@ def test_bookmarks_cost_a_fixed_number_of_queries(client, me, django_assert_num_
         PostFactory(in_reply_to=post, conversation=post.pk)
     client.get(reverse("posts:bookmarks"))
 
-    # The session, the viewer, the entries, the posts (with the viewer's state), the rows
-    # of their mentions.
-    with django_assert_num_queries(5):
+    # The session, the viewer, their blocks and mutes, the entries, the posts (with the
+    # viewer's state), the rows of their mentions.
+    with django_assert_num_queries(6):
         response = client.get(reverse("posts:bookmarks"))
 
     assert len(response.context["posts"]) == rows

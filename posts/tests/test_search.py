@@ -283,8 +283,9 @@ class TestSearchView:
         client.force_login(UserFactory())
         client.get(self.url, {"q": "warm up"})  # the first request of a session updates last_seen
 
-        # session, user, the results page (the navbar's unread count is on the user row)
-        with django_assert_max_num_queries(4):  # + the rows of the mentions: intended
+        # session, user, their blocks and mutes, the results page (the navbar's unread count
+        # is on the user row)
+        with django_assert_max_num_queries(5):  # + the rows of the mentions: intended
             response = client.get(self.url, {"q": "cafe"})
 
         assert len(response.context["posts"]) == min(matches, 25)

@@ -122,7 +122,7 @@ class TestSearchPage:
         client.force_login(UserFactory())
         client.get(URL, {"q": "warm up"})
 
-        with django_assert_num_queries(3):  # session, user, one page of people (no COUNT)
+        with django_assert_num_queries(4):  # session, user, blocks and mutes, one page of people (no COUNT)
             first = client.get(URL, {"q": "lee", "type": "people"})
         second = client.get(URL, {"q": "lee", "type": "people", "page": 2})
 
@@ -252,8 +252,8 @@ class TestSearchPage:
         client.force_login(UserFactory())
         client.get(URL, {"q": "warm up"})  # the first request of a session updates last_seen
 
-        # session, user, the page of posts, the people
-        with django_assert_num_queries(4):
+        # session, user, their blocks and mutes, the page of posts, the people
+        with django_assert_num_queries(5):
             response = client.get(URL, {"q": "cafe"})
 
         assert len(response.context["posts"]) == min(matches, 25)

@@ -122,9 +122,9 @@ def test_the_tag_page_costs_a_fixed_number_of_queries(client, me, django_assert_
         services.publish_post(author=me, body="a reply", in_reply_to=post)
     client.get(reverse("posts:tag", args=["django"]))
 
-    # The session, the viewer, the tag, the entries, the posts (with the viewer's state),
-    # the rows of their mentions.
-    with django_assert_num_queries(6):
+    # The session, the viewer, the tag, the viewer's blocks and mutes, the entries, the
+    # posts (with the viewer's state), the rows of their mentions.
+    with django_assert_num_queries(7):
         response = client.get(reverse("posts:tag", args=["django"]))
 
     assert len(response.context["posts"]) == rows

@@ -336,10 +336,10 @@ def test_the_thread_page_costs_the_same_queries_for_a_short_and_a_long_thread(cl
     client.force_login(UserFactory())
     client.get(reverse("posts:post", args=[short.pk]))
 
-    # session, user, the post, the conversation's shape, its posts, their mentions
-    with django_assert_num_queries(6):
+    # session, user, blocks and mutes, the post, the conversation's shape, its posts, their mentions
+    with django_assert_num_queries(7):
         client.get(reverse("posts:post", args=[short.pk]))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(reverse("posts:post", args=[long.pk]))
     assert response.text.count('class="thread-reply"') == REPLIES_PER_PAGE
 

@@ -340,11 +340,12 @@ def fill_home(me, count):
 
 
 @pytest.mark.parametrize("count", [1, 25])
-def test_a_page_costs_four_queries_whatever_it_shows(me, count, django_assert_num_queries):
+def test_a_page_costs_five_queries_whatever_it_shows(me, count, django_assert_num_queries):
     fill_home(me, count)
     timeline = timelines.home(me)
 
-    with django_assert_num_queries(4):  # the posts source, the boosts source, the posts, their mentions
+    # the viewer's blocks and mutes, the posts source, the boosts source, the posts, their mentions
+    with django_assert_num_queries(5):
         page = timeline_page(timeline, {}, me, 25)
         load_mentions(page)  # as render_posts() does
         # Everything posts/_post.html reads, without another query.
@@ -359,10 +360,10 @@ def test_a_page_costs_four_queries_whatever_it_shows(me, count, django_assert_nu
 
 # 2: the page after the first entry must hold posts (an empty page costs the entries query only).
 @pytest.mark.parametrize("count", [2, 25])
-def test_a_cursor_page_costs_four_queries_too(me, count, django_assert_num_queries):
+def test_a_cursor_page_costs_four_queries_once_the_boundaries_are_read(me, count, django_assert_num_queries):
     fill_home(me, count)
     timeline = timelines.home(me)
-    first = timeline_page(timeline, {}, me, 1)
+    first = timeline_page(timeline, {}, me, 1)  # reads the viewer's blocks and mutes, kept on `me`
 
     with django_assert_num_queries(4):
         load_mentions(timeline_page(timeline, page_params(first.next_param), me, 25))

@@ -301,7 +301,8 @@ def test_a_signed_in_page_shows_the_badge_without_counting_messages(client, read
     client.force_login(reader)
     client.get(reverse("posts:explore"))  # last_seen is fresh now: no write below
 
-    with django_assert_num_queries(4) as captured:  # session, user, the page of posts, "Who to follow"
+    # session, user, blocks and mutes, the page of posts, "Who to follow"
+    with django_assert_num_queries(5) as captured:
         response = client.get(reverse("posts:explore"))
 
     assert not any("posts_message" in query["sql"] for query in captured.captured_queries)

@@ -267,12 +267,13 @@ class TestPagination:
         assert "?page=1" in response.content.decode()
 
 
-# session, user, the page of posts (and on a profile, the person): the navbar reads the user row.
+# session, user, the viewer's blocks and mutes, the page of posts (and on a profile, the
+# person): the navbar reads the user row.
 # Timelines: the entries (one query per source: home and profiles read posts and boosts),
 # the posts, the rows of their mentions: the cost of boosts on the page and of the
 # mention links, an intended change. Explore also reads the trending tags, cached for
 # five minutes (measured on a cold cache), and the people of its "Who to follow" box.
-POST_LIST_QUERIES = [("posts:home", 6), ("posts:explore", 7), ("profile", 7)]
+POST_LIST_QUERIES = [("posts:home", 7), ("posts:explore", 8), ("profile", 8)]
 
 
 @pytest.mark.parametrize(("name", "ceiling"), POST_LIST_QUERIES)

@@ -103,15 +103,15 @@ def test_a_form_error_on_an_empty_feed_keeps_the_card(client, newcomer):
 def test_the_empty_home_costs_a_fixed_number_of_queries(client, newcomer, django_assert_num_queries):
     writer("ana")
     cache.clear()
-    # Session, user, the two sources of the feed, then the suggestions (one query). No
-    # posts: no posts query, no mentions.
-    with django_assert_num_queries(5):
+    # Session, user, their blocks and mutes, the two sources of the feed, then the
+    # suggestions (one query). No posts: no posts query, no mentions.
+    with django_assert_num_queries(6):
         client.get(HOME)
     for number in range(20):
         writer(f"writer{number}", followers=2)
     cache.clear()
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(HOME)
 
     assert len(response.context["suggestions"]) == 5

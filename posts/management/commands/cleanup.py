@@ -9,8 +9,8 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from accounts.avatars import AVATAR_FOLDER, variant_paths
-from accounts.models import ApiToken, Notification, User
-from accounts.services import delete_old_notifications
+from accounts.models import ApiToken, Mute, Notification, User
+from accounts.services import delete_expired_mutes, delete_old_notifications
 from microblog.images import delete_files
 from posts.models import ATTACHMENT_FOLDER, Attachment, ExportJob
 from posts.services import delete_finished_exports, fail_stale_exports
@@ -57,9 +57,9 @@ class Command(BaseCommand):
     help = (
         "Delete what the site no longer needs: notifications not updated for N days, finished "
         "export jobs older than N days, expired sessions and "
-        "expired API tokens, and stored files that no row refers to (older than an hour); mark export "
-        "jobs whose worker died as failed. Safe to run from cron (e.g. daily); --dry-run only counts, "
-        "and lists the orphaned files."
+        "expired API tokens, mutes that ran out, and stored files that no row refers to (older than an "
+        "hour); mark export jobs whose worker died as failed. Safe to run from cron (e.g. daily); "
+        "--dry-run only counts, and lists the orphaned files."
     )
 
     def add_arguments(self, parser):
@@ -105,6 +105,7 @@ class Command(BaseCommand):
                 f"the {settings.SESSION_ENGINE} engine expires them itself",
             ),
             ("expired API tokens", "deleted", lambda dry: self._tokens(dry, now), "this site has no API tokens"),
+            ("mutes that ran out", "deleted", lambda dry: self._mutes(dry, now), ""),
             ("orphaned files", "deleted", lambda dry: self._orphans(dry, now), ""),
         ]
         for label, verb, step, skip_reason in steps:
@@ -138,6 +139,12 @@ class Command(BaseCommand):
         if dry_run:
             return Notification.objects.expired(cutoff).count()
         return delete_old_notifications(before=cutoff)
+
+    def _mutes(self, dry_run, now):
+        # They no longer count (accounts.safety reads the mutes in force); the rows only take room.
+        if dry_run:
+            return Mute.objects.filter(expires_at__lte=now).count()
+        return delete_expired_mutes(now=now)
 
     def _sessions(self, dry_run, now):
         """Do what `manage.py clearsessions` does, counting the rows."""
