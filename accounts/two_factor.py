@@ -8,13 +8,16 @@ within PENDING_LOGIN_AGE and only while the account's password is unchanged. The
 
 from base64 import b32encode
 from dataclasses import dataclass
+from math import ceil
 
 import segno
 from django.core import signing
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 
@@ -77,3 +80,15 @@ def qr_code_svg(device, label: str) -> SafeString:
 def recovery_codes_left(user: User) -> int:
     """Return how many unused recovery codes `user` has."""
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def code_retry_wait(user: User, *, confirmed: bool = True) -> int:
+    """Return the seconds django-otp makes `user` wait, after wrong codes, before it checks another (0: none)."""
+    now = timezone.now()
+    waits = [0]
+    for model in (TOTPDevice, StaticDevice):
+        for device in model.objects.filter(user=user, confirmed=confirmed):
+            allowed, data = device.verify_is_allowed()
+            if not allowed and (data or {}).get("locked_until"):
+                waits.append(ceil((data["locked_until"] - now).total_seconds()))
+    return max(waits)

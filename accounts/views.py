@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.generic import CreateView, DetailView, FormView, ListView, TemplateView, UpdateView
@@ -103,6 +103,19 @@ def finish_login(request, user, *, remember_me: bool) -> None:
     request.session.set_expiry(REMEMBER_ME_AGE if remember_me else 0)
 
 
+def wrong_code_message(user, message=None, *, confirmed=True) -> str:
+    """Return the error for a refused code, with how long to wait when wrong codes have slowed the device."""
+    message = message or _("This code is not right, or it was already used.")
+    wait = two_factor.code_retry_wait(user, confirmed=confirmed)
+    if wait:
+        message += " " + ngettext(
+            "After wrong codes, wait %(count)d second before the next try.",
+            "After wrong codes, wait %(count)d seconds before the next try.",
+            wait,
+        ) % {"count": wait}
+    return message
+
+
 @method_decorator(never_cache, name="dispatch")
 class LoginCodeView(FormView):
     """The second step of a sign-in with two-factor on: a code from the app, or a recovery code.
@@ -135,7 +148,7 @@ class LoginCodeView(FormView):
         if not services.verify_second_factor(user=user, code=form.cleaned_data["code"]):
             # django-axes counts it; at the limit its middleware answers with the lockout page.
             user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-            form.add_error("code", _("This code is not right, or it was already used."))
+            form.add_error("code", wrong_code_message(user))
             return self.form_invalid(form)
         two_factor.end_pending_login(request)
         login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
@@ -309,9 +322,8 @@ class TwoFactorSetupView(TwoFactorOnMixin, LoginRequiredMixin, FormView):
     def form_valid(self, form):
         codes = services.confirm_two_factor(user=self.request.user, code=form.cleaned_data["code"])
         if codes is None:
-            form.add_error(
-                "code", _("This code is not right. Type the newest code, and check that the device's clock is right.")
-            )
+            message = _("This code is not right. Type the newest code, and check that the device's clock is right.")
+            form.add_error("code", wrong_code_message(self.request.user, message, confirmed=False))
             return self.form_invalid(form)
         messages.success(self.request, _("Two-factor sign-in is on."))
         return recovery_codes_page(self.request, codes)
@@ -334,7 +346,7 @@ class RecoveryCodesView(TwoFactorOnMixin, LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         if not services.verify_second_factor(user=self.request.user, code=form.cleaned_data["code"]):
-            form.add_error("code", _("This code is not right, or it was already used."))
+            form.add_error("code", wrong_code_message(self.request.user))
             return self.form_invalid(form)
         return recovery_codes_page(self.request, services.regenerate_recovery_codes(user=self.request.user))
 
@@ -351,7 +363,7 @@ class TwoFactorDisableView(TwoFactorOnMixin, LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         if not services.verify_second_factor(user=self.request.user, code=form.cleaned_data["code"]):
-            form.add_error("code", _("This code is not right, or it was already used."))
+            form.add_error("code", wrong_code_message(self.request.user))
             return self.form_invalid(form)
         services.disable_two_factor(user=self.request.user)
         messages.success(self.request, _("Two-factor sign-in is off. Your password alone signs you in again."))
