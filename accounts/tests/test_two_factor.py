@@ -1,6 +1,7 @@
 """Two-factor sign-in: enrolment, both sign-in steps, recovery codes, turning it off, password reset."""
 
 import re
+import threading
 from base64 import b32decode
 from binascii import hexlify
 from datetime import timedelta
@@ -10,7 +11,8 @@ import time_machine
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
-from django.test import override_settings
+from django.db import connections
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
@@ -799,3 +801,42 @@ def test_staff_turn_someones_two_factor_off_by_deleting_the_device(client, enrol
     client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
 
     assert not user.has_two_factor()
+
+
+# --- Two identical requests at once ---------------------------------------------------
+
+
+def race(*requests):
+    """Send `requests` (callables taking a Client) at the same moment from threads; return their responses."""
+    start = threading.Barrier(len(requests))
+    responses = [None] * len(requests)
+
+    def run(index, send):
+        try:
+            start.wait(timeout=10)
+            responses[index] = send(Client(raise_request_exception=False))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index, send)) for index, send in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return responses
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("which", ["recovery code", "authenticator code"])
+def test_one_code_sent_twice_at_once_gets_one_token_on_postgres(which):
+    user = UserFactory(username="susan")
+    device, codes = with_two_factor(user)
+    code = codes[0] if which == "recovery code" else totp_code(device)
+
+    def ask(client):
+        return client.post(TOKENS, headers={**basic("susan"), "X-OTP": code})
+
+    responses = race(ask, ask, ask)
+
+    assert sorted(response.status_code for response in responses) == [200, 401, 401]
