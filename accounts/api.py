@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -27,11 +28,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.authentication import PasswordAuthentication
+from accounts.authentication import OTP_HEADER, PasswordAuthentication
 from accounts.avatars import absolute_avatar_url
 from accounts.models import Block, Mute, User
 from accounts.validators import validate_email_free, validate_new_username, validate_username_characters
-from microblog.api import MethodBeforeAuthenticationMixin, StrictCharField, StrictEmailField, error_responses
+from microblog.api import (
+    ErrorSerializer,
+    MethodBeforeAuthenticationMixin,
+    StrictCharField,
+    StrictEmailField,
+    error_responses,
+)
 from microblog.throttling import (
     RegistrationRateThrottle,
     ThrottleBeforeAuthenticationMixin,
@@ -148,10 +155,33 @@ class TokenView(MethodBeforeAuthenticationMixin, ThrottleBeforeAuthenticationMix
         summary=_("Get a token"),
         description=_(
             "HTTP Basic credentials in, a Bearer token out. The same token is returned while it has more "
-            "than a minute to live; then a new one, valid for an hour."
+            "than a minute to live; then a new one, valid for an hour. An account with two-factor sign-in "
+            "on also needs a code in the X-OTP header."
         ),
         request=None,
-        responses={200: TokenSerializer, **error_responses(429)},
+        parameters=[
+            OpenApiParameter(
+                OTP_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description=_(
+                    "Accounts with two-factor sign-in only: the 6-digit code of the authenticator app, "
+                    "or an unused recovery code (spent by this call)."
+                ),
+            )
+        ],
+        responses={
+            200: TokenSerializer,
+            **error_responses(429),
+            401: OpenApiResponse(
+                ErrorSerializer,
+                description=_(
+                    "Wrong username or password; or, for an account with two-factor sign-in, "
+                    "the X-OTP code is missing, wrong or already used."
+                ),
+            ),
+        },
     )
     def post(self, request):
         response = Response({"token": services.issue_api_token(user=request.user)})

@@ -4,6 +4,7 @@ Kept apart from accounts/api.py because DRF imports authentication classes while
 rest_framework.views itself loads, before any view module can be imported.
 """
 
+from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -12,6 +13,8 @@ from rest_framework.authentication import BasicAuthentication, TokenAuthenticati
 from accounts.models import ApiToken
 
 LOGIN_MAX_LENGTH = 254  # an email address; usernames are shorter
+# Where POST /api/tokens takes the two-factor code of an account that has it on (docs/api.md).
+OTP_HEADER = "X-OTP"
 
 
 class PasswordAuthentication(BasicAuthentication):
@@ -25,7 +28,32 @@ class PasswordAuthentication(BasicAuthentication):
         if len(userid) > LOGIN_MAX_LENGTH:
             # No account has so long a login; django-axes could not even record the attempt.
             raise exceptions.AuthenticationFailed()
-        return super().authenticate_credentials(userid, password, getattr(request, "_request", request))
+        request = getattr(request, "_request", request)
+        user, auth = super().authenticate_credentials(userid, password, request)
+        if user.has_two_factor():
+            self.check_second_factor(user, request)
+        return user, auth
+
+    def check_second_factor(self, user, request) -> None:
+        """Refuse the password alone of an account with two-factor on: the X-OTP header must hold a good code.
+
+        A wrong code counts as a failed sign-in (django-axes), as on the login page.
+        """
+        from accounts.services import verify_second_factor  # services import the models; this loads first
+
+        code = request.headers.get(OTP_HEADER, "").strip() if request is not None else ""
+        if not code:
+            raise exceptions.AuthenticationFailed(
+                _(
+                    "This account has two-factor sign-in on: send a code from its authenticator app, "
+                    "or a recovery code, in the X-OTP header."
+                )
+            )
+        if not verify_second_factor(user=user, code=code):
+            user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
+            raise exceptions.AuthenticationFailed(
+                _("The two-factor code in X-OTP is not right, or it was already used.")
+            )
 
 
 class BearerTokenAuthentication(TokenAuthentication):

@@ -206,3 +206,44 @@ class MuteForm(forms.Form):
         seconds = self.cleaned_data.get("duration")
         self.cleaned_data["until"] = timezone.now() + timedelta(seconds=int(seconds)) if seconds else None
         return self.cleaned_data
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A code from the authenticator app or, where `recovery` allows, one of the recovery codes."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, submit_label=None, recovery=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if recovery:
+            self.fields["code"].help_text = _("The 6-digit code your authenticator app shows, or a recovery code.")
+        else:
+            self.fields["code"].help_text = _("The 6-digit code your authenticator app shows now.")
+            self.fields["code"].widget.attrs["inputmode"] = "numeric"
+        self.helper = submit_helper(submit_label or _("Verify"))
+
+
+class TwoFactorDisableForm(TwoFactorCodeForm):
+    """Turning two-factor sign-in off takes the password and a code."""
+
+    password = forms.CharField(
+        label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    field_order = ["password", "code"]
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, submit_label=_("Turn off two-factor sign-in"), **kwargs)
+        self.helper.inputs[0].field_classes = "btn btn-danger"
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."))
+        return password

@@ -297,6 +297,12 @@ class User(KeepsCountersOnSave, AbstractUser):
         """Return whether this user follows `user`."""
         return Follow.objects.filter(follower=self, followed=user).exists()
 
+    def has_two_factor(self) -> bool:
+        """Return whether signing in needs a code besides the password (a confirmed authenticator; one query)."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice  # its models load after ours
+
+        return TOTPDevice.objects.filter(user=self, confirmed=True).exists()
+
 
 class Follow(models.Model):
     """A follower -> followed edge; the through table of User.following."""

@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import safety
 from accounts.avatars import AVATAR_FOLDER, AVATAR_SIZES, variant_paths
@@ -331,3 +333,97 @@ def delete_old_notifications(*, before: float) -> int:
     """Delete notifications last updated before `before` (a Unix time); return how many."""
     deleted, _rows = Notification.objects.expired(before).delete()
     return deleted
+
+
+# ---------------------------------------------------------------------------
+# Two-factor sign-in (docs/security.md): one authenticator (TOTP) and ten recovery codes
+# ---------------------------------------------------------------------------
+
+RECOVERY_CODE_COUNT = 10
+# Longer than any code we hand out (six digits, or a recovery code of eight letters).
+CODE_MAX_LENGTH = 16
+
+
+def normalise_code(code: str) -> str:
+    """Return a typed code without the spaces and dashes people add, in lower case."""
+    return "".join(str(code).split()).replace("-", "").lower()
+
+
+@transaction.atomic
+def start_two_factor(*, user: User) -> TOTPDevice:
+    """Return `user`'s authenticator waiting for its first code, making one with a new secret if none waits.
+
+    It stays unconfirmed, and counts for nothing, until confirm_two_factor() sees a code
+    from it; reloading the setup page shows the same secret.
+    """
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def confirm_two_factor(*, user: User, code: str) -> list[str] | None:
+    """Turn two-factor sign-in on if `code` is current for `user`'s waiting authenticator.
+
+    Return the ten new recovery codes (shown once, never stored in the clear elsewhere),
+    or None when the code is wrong. The API tokens held so far were had with the password
+    alone, so they end.
+    """
+    code = normalise_code(code)
+    if not code.isdigit() or len(code) > CODE_MAX_LENGTH:
+        return None
+    # Not one atomic block with the caller's error: a wrong code's throttle count must be kept.
+    with transaction.atomic():
+        waiting = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk")
+        device = next((device for device in waiting if device.verify_token(code)), None)
+        if device is None:
+            return None
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        # Other setups left waiting (two tabs), and any earlier authenticator.
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        ApiToken.objects.filter(user=user).delete()
+        return _new_recovery_codes(user)
+
+
+@transaction.atomic
+def regenerate_recovery_codes(*, user: User) -> list[str]:
+    """Give `user` ten new recovery codes; every earlier one stops working."""
+    return _new_recovery_codes(user)
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = []
+    while len(codes) < RECOVERY_CODE_COUNT:
+        token = StaticToken.random_token()
+        if token not in codes:
+            codes.append(token)
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=token) for token in codes)
+    return codes
+
+
+def verify_second_factor(*, user: User, code: str) -> bool:
+    """Return whether `code` is a current authenticator code or an unused recovery code of `user`.
+
+    A recovery code is spent by this call, and an authenticator code cannot be used twice;
+    the devices are locked while they are checked, so two identical requests at once
+    cannot both pass. Only confirmed devices count. Wrong codes slow the device down
+    (django-otp's throttle), on top of the sign-in lockout the callers count them in.
+    """
+    code = normalise_code(code)
+    if not code or len(code) > CODE_MAX_LENGTH:
+        return False
+    # An authenticator code is six digits; anything else can only be a recovery code.
+    model = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    with transaction.atomic():
+        devices = model.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk")
+        return any(device.verify_token(code) for device in devices)
+
+
+@transaction.atomic
+def disable_two_factor(*, user: User) -> None:
+    """Turn two-factor sign-in off for `user`: the authenticator and the recovery codes are deleted."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()

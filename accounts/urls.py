@@ -8,6 +8,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("auth/login/", views.LoginView.as_view(), name="login"),
+    path("auth/login/code/", views.LoginCodeView.as_view(), name="login_code"),
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("auth/register/", views.RegisterView.as_view(), name="register"),
     path("auth/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
@@ -16,6 +17,10 @@ urlpatterns = [
     path("auth/reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("auth/password_change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("edit_profile/", views.EditProfileView.as_view(), name="edit_profile"),
+    path("two_factor/", views.TwoFactorView.as_view(), name="two_factor"),
+    path("two_factor/setup/", views.TwoFactorSetupView.as_view(), name="two_factor_setup"),
+    path("two_factor/recovery_codes/", views.RecoveryCodesView.as_view(), name="recovery_codes"),
+    path("two_factor/disable/", views.TwoFactorDisableView.as_view(), name="two_factor_disable"),
     path("delete_account/", views.DeleteAccountView.as_view(), name="delete_account"),
     path("follow/<username:username>/", views.FollowView.as_view(follow=True), name="follow"),
     path("unfollow/<username:username>/", views.FollowView.as_view(follow=False), name="unfollow"),

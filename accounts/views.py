@@ -2,12 +2,14 @@ import copy
 import math
 from urllib.parse import urlsplit
 
+from axes.handlers.proxy import AxesProxyHandler
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
@@ -15,12 +17,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.generic import CreateView, DetailView, FormView, ListView, TemplateView, UpdateView
 
-from accounts import services
+from accounts import services, two_factor
 from accounts.avatars import identicon_svg
 from accounts.backends import login_identifier
 from accounts.forms import (
@@ -32,6 +34,8 @@ from accounts.forms import (
     ProfileForm,
     RegistrationForm,
     SetPasswordForm,
+    TwoFactorCodeForm,
+    TwoFactorDisableForm,
 )
 from accounts.fragments import count_blocks
 from accounts.models import Block, Mute, Notification, User
@@ -79,14 +83,80 @@ class LoginView(auth_views.LoginView):
         return "" if url and urlsplit(url).path == self.request.path else url
 
     def form_valid(self, form):
+        user = form.get_user()
+        if user.has_two_factor():
+            # The password alone signs nobody in: the code comes next (LoginCodeView), and the
+            # account's failures are cleared only once it is right.
+            two_factor.begin_pending_login(
+                self.request, user, remember_me=form.cleaned_data["remember_me"], next_url=self.get_redirect_url()
+            )
+            return redirect("accounts:login_code")
         response = super().form_valid(form)
-        # The account's failures end here; the client's do not (AXES_RESET_ON_SUCCESS is
-        # off): otherwise signing in to an account of one's own would wipe the count of
-        # one's guesses at everybody else's.
-        axes_reset(username=login_identifier(self.request, {"username": form.get_user().get_username()}))
-        # 0 ends the session with the browser; otherwise it lasts two weeks.
-        self.request.session.set_expiry(REMEMBER_ME_AGE if form.cleaned_data["remember_me"] else 0)
+        finish_login(self.request, user, remember_me=form.cleaned_data["remember_me"])
         return response
+
+
+def finish_login(request, user, *, remember_me: bool) -> None:
+    """Clear a signed-in account's sign-in failures and set how long its session lives."""
+    # The account's failures end here; the client's do not (AXES_RESET_ON_SUCCESS is
+    # off): otherwise signing in to an account of one's own would wipe the count of
+    # one's guesses at everybody else's.
+    axes_reset(username=login_identifier(request, {"username": user.get_username()}))
+    # 0 ends the session with the browser; otherwise it lasts two weeks.
+    request.session.set_expiry(REMEMBER_ME_AGE if remember_me else 0)
+
+
+def wrong_code_message(user, message=None, *, confirmed=True) -> str:
+    """Return the error for a refused code, with how long to wait when wrong codes have slowed the device."""
+    message = message or _("This code is not right, or it was already used.")
+    wait = two_factor.code_retry_wait(user, confirmed=confirmed)
+    if wait:
+        message += " " + ngettext(
+            "After wrong codes, wait %(count)d second before the next try.",
+            "After wrong codes, wait %(count)d seconds before the next try.",
+            wait,
+        ) % {"count": wait}
+    return message
+
+
+@method_decorator(never_cache, name="dispatch")
+class LoginCodeView(FormView):
+    """The second step of a sign-in with two-factor on: a code from the app, or a recovery code.
+
+    Only a session whose password step succeeded in the last few minutes gets here
+    (accounts/two_factor.py). A wrong code counts as a failed sign-in for django-axes, so
+    the lockout covers guessing codes as it covers guessing passwords.
+    """
+
+    form_class = TwoFactorCodeForm
+    template_name = "accounts/login_code.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        self.pending = two_factor.pending_login(request)
+        if self.pending is None:
+            if two_factor.PENDING_LOGIN_KEY in request.session:
+                two_factor.end_pending_login(request)
+                messages.info(request, _("Your sign-in took too long. Please sign in again."))
+            return redirect("accounts:login")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        request, user = self.request, self.pending.user
+        credentials = {"username": user.get_username()}
+        if settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(request, credentials):
+            two_factor.end_pending_login(request)
+            return lockout_response(request, None, credentials)
+        if not services.verify_second_factor(user=user, code=form.cleaned_data["code"]):
+            # django-axes counts it; at the limit its middleware answers with the lockout page.
+            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+            form.add_error("code", wrong_code_message(user))
+            return self.form_invalid(form)
+        two_factor.end_pending_login(request)
+        login(request, user, backend="accounts.backends.UsernameOrEmailBackend")
+        finish_login(request, user, remember_me=self.pending.remember_me)
+        return redirect(self.pending.next_url or settings.LOGIN_REDIRECT_URL)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -197,6 +267,110 @@ class EditProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
             return self.form_invalid(add_service_errors(form, error))
         messages.success(self.request, self.get_success_message(form.cleaned_data))
         return redirect(self.get_success_url())
+
+
+@method_decorator(never_cache, name="dispatch")
+class TwoFactorView(LoginRequiredMixin, TemplateView):
+    """Whether two-factor sign-in is on, with the ways to turn it on or off and to renew the recovery codes."""
+
+    template_name = "accounts/two_factor.html"
+
+    def get_context_data(self, **kwargs):
+        enabled = self.request.user.has_two_factor()
+        return {
+            **super().get_context_data(**kwargs),
+            "enabled": enabled,
+            "codes_left": two_factor.recovery_codes_left(self.request.user) if enabled else 0,
+        }
+
+
+class TwoFactorOnMixin:
+    """Send a signed-in user whose two-factor sign-in is not as the view needs it back to its status page."""
+
+    needs_two_factor = True
+    wrong_state_message = gettext_lazy("Two-factor sign-in is off.")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.has_two_factor() != self.needs_two_factor:
+            messages.info(request, self.wrong_state_message)
+            return redirect("accounts:two_factor")
+        return super().dispatch(request, *args, **kwargs)
+
+
+@method_decorator(never_cache, name="dispatch")  # the page shows the secret
+class TwoFactorSetupView(TwoFactorOnMixin, LoginRequiredMixin, FormView):
+    """Turn two-factor sign-in on: scan the QR code (or type the secret), then confirm with a code.
+
+    The authenticator waits unconfirmed, and counts for nothing, until a code from it is
+    typed here; then the ten recovery codes are shown, on this response only.
+    """
+
+    form_class = TwoFactorCodeForm
+    template_name = "accounts/two_factor_setup.html"
+    needs_two_factor = False
+    wrong_state_message = gettext_lazy("Two-factor sign-in is already on.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "recovery": False, "submit_label": _("Turn on two-factor sign-in")}
+
+    def get_context_data(self, **kwargs):
+        # Made (or found again) on the page view itself, so the secret shown is the one a code is checked against.
+        device = services.start_two_factor(user=self.request.user)
+        return {
+            **super().get_context_data(**kwargs),
+            "qr_code": two_factor.qr_code_svg(device, _("QR code for your authenticator app")),
+            "secret": two_factor.secret_text(device),
+        }
+
+    def form_valid(self, form):
+        codes = services.confirm_two_factor(user=self.request.user, code=form.cleaned_data["code"])
+        if codes is None:
+            message = _("This code is not right. Type the newest code, and check that the device's clock is right.")
+            form.add_error("code", wrong_code_message(self.request.user, message, confirmed=False))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Two-factor sign-in is on."))
+        return recovery_codes_page(self.request, codes)
+
+
+def recovery_codes_page(request, codes):
+    """Show new recovery codes, once: they are not kept anywhere they could be shown again."""
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+
+
+@method_decorator(never_cache, name="dispatch")
+class RecoveryCodesView(TwoFactorOnMixin, LoginRequiredMixin, FormView):
+    """Make ten new recovery codes after a code (from the app or a recovery code); the old ones stop working."""
+
+    form_class = TwoFactorCodeForm
+    template_name = "accounts/recovery_codes_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "submit_label": _("Make new recovery codes")}
+
+    def form_valid(self, form):
+        if not services.verify_second_factor(user=self.request.user, code=form.cleaned_data["code"]):
+            form.add_error("code", wrong_code_message(self.request.user))
+            return self.form_invalid(form)
+        return recovery_codes_page(self.request, services.regenerate_recovery_codes(user=self.request.user))
+
+
+@method_decorator(never_cache, name="dispatch")
+class TwoFactorDisableView(TwoFactorOnMixin, LoginRequiredMixin, FormView):
+    """Turn two-factor sign-in off, with the password and a code."""
+
+    form_class = TwoFactorDisableForm
+    template_name = "accounts/two_factor_disable.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        if not services.verify_second_factor(user=self.request.user, code=form.cleaned_data["code"]):
+            form.add_error("code", wrong_code_message(self.request.user))
+            return self.form_invalid(form)
+        services.disable_two_factor(user=self.request.user)
+        messages.success(self.request, _("Two-factor sign-in is off. Your password alone signs you in again."))
+        return redirect("accounts:two_factor")
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -3,10 +3,12 @@ import base64
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
 from accounts.models import Block, Follow, Mute, Notification
-from accounts.services import issue_api_token, set_avatar
+from accounts.services import issue_api_token, regenerate_recovery_codes, set_avatar
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -49,6 +51,27 @@ class NotificationFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Notification
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    """A confirmed authenticator: its user has two-factor sign-in on (recovery codes: `with_two_factor`)."""
+
+    user = factory.SubFactory(UserFactory)
+    name = "authenticator"
+    confirmed = True
+
+    class Meta:
+        model = TOTPDevice
+
+
+def totp_code(device, offset_steps: int = 0) -> str:
+    """Return the 6-digit code `device`'s authenticator app shows now (or `offset_steps` steps away)."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset_steps):06d}"
+
+
+def with_two_factor(user) -> tuple[TOTPDevice, list[str]]:
+    """Turn two-factor sign-in on for `user`; return the authenticator and the ten recovery codes."""
+    return TOTPDeviceFactory(user=user), regenerate_recovery_codes(user=user)
 
 
 def bearer(user) -> dict:

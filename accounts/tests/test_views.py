@@ -765,11 +765,12 @@ def test_deleting_the_account_removes_everything_and_signs_out(client, me, djang
     NotificationFactory(user=me)
     NotificationFactory(user=friend)
 
-    # 36: the cascade reaches the conversation tables too (likes, boosts, bookmarks, mentions,
+    # The cascade reaches the conversation tables too (likes, boosts, bookmarks, mentions,
     # taggings, notifications, pictures): one query per table, however many rows they hold,
-    # and one listing the pictures' files first (posts' account_deleting receiver); 38:
-    # the blocks and mutes, both ways.
-    with django_assert_max_num_queries(38):
+    # and one listing the pictures' files first (posts' account_deleting receiver); 40 with
+    # the blocks and mutes (both ways) and the two-factor devices (the authenticator's table
+    # and the recovery codes' one).
+    with django_assert_max_num_queries(40):
         response = client.post(DELETE, {"password": DEFAULT_PASSWORD})
     page = client.get(response["Location"])
 

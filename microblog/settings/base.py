@@ -28,7 +28,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with its sign-in sent to the two-step login page (accounts/admin_site.py).
+    "accounts.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,6 +42,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    # Two-factor sign-in: authenticator apps (TOTP) and one-time recovery codes (docs/security.md).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "rest_framework",
     "drf_spectacular",
@@ -331,6 +336,15 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_USERNAME_CALLABLE = "accounts.backends.login_identifier"
 AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True  # failures are what we count; successes are not logged
+# A wrong two-factor code is a failure too; it is no secret, but a mistyped recovery code is nearly one.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Two-factor sign-in (django-otp). The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = "Microblog"
+# Staff may not read anyone's authenticator secret or recovery codes in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Staff without two-factor sign-in are sent to set it up before the admin opens for them.
+REQUIRE_STAFF_2FA = env.bool("REQUIRE_STAFF_2FA", default=False)
 # Request throttles of plain views (microblog/throttling.py, DRF's classes on the cache);
 # the API's are in REST_FRAMEWORK below. Without Redis the cache is per process, so each
 # worker counts on its own.

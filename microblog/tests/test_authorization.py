@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 # Open to anyone: sign-in and recovery, static-like resources, the API's public doors.
 PUBLIC = {
     "accounts:login",
+    "accounts:login_code",  # only for a session whose password step just passed; else back to sign-in
     "accounts:register",
     "accounts:password_reset",
     "accounts:password_reset_done",
@@ -79,6 +80,10 @@ def args_for(world):
         "accounts:password_change": [],
         "accounts:edit_profile": [],
         "accounts:delete_account": [],
+        "accounts:two_factor": [],
+        "accounts:two_factor_setup": [],
+        "accounts:recovery_codes": [],
+        "accounts:two_factor_disable": [],
         "accounts:follow": [alice],
         "accounts:unfollow": [alice],
         "accounts:popup": [alice],
@@ -148,6 +153,10 @@ PRIVATE = {
     "accounts:password_change": [("get", "login"), ("post", "login")],
     "accounts:edit_profile": [("get", "login"), ("post", "login")],
     "accounts:delete_account": [("get", "login"), ("post", "login")],
+    "accounts:two_factor": [("get", "login")],
+    "accounts:two_factor_setup": [("get", "login"), ("post", "login")],
+    "accounts:recovery_codes": [("get", "login"), ("post", "login")],
+    "accounts:two_factor_disable": [("get", "login"), ("post", "login")],
     "accounts:follow": [("post", "login")],
     "accounts:unfollow": [("post", "login")],
     "accounts:popup": [("get", "read")],

@@ -99,6 +99,8 @@ SIGNED_IN_PAGES = [
     ("profile-replies", "/user/bob/replies/"),
     ("search", "/search/?q=coffee"),
     ("edit-profile", "/edit_profile/"),
+    ("two-factor", "/two_factor/"),
+    ("two-factor-setup", "/two_factor/setup/"),
     ("api-docs", "/api/docs"),
 ]
 ANONYMOUS_PAGES = [("login", "/auth/login/"), ("register", "/auth/register/"), ("visitor-api-docs", "/api/docs")]
