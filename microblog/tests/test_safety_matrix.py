@@ -100,6 +100,10 @@ NO_ONE_SHOWN = {
     "accounts:password_change": "your own account",
     "accounts:edit_profile": "your own account",
     "accounts:delete_account": "your own account",
+    "accounts:two_factor": "your own account",
+    "accounts:two_factor_setup": "your own account",
+    "accounts:two_factor_disable": "your own account",
+    "accounts:recovery_codes": "your own account",
     "accounts:notifications": "your own badge counts and task progress",
 }
 
