@@ -718,7 +718,8 @@ class ReportAdmin(admin.ModelAdmin):
         """Return the unresolved selected reports that name posts; say how many others are left open."""
         reports = queryset.unresolved()
         with_posts = reports.filter(pk__in=Report.posts.through.objects.values("report_id"))
-        left = reports.count() - with_posts.count()
+        ids = list(with_posts.values_list("pk", flat=True))
+        left = reports.count() - len(ids)
         if left:
             self.message_user(
                 request,
@@ -730,7 +731,8 @@ class ReportAdmin(admin.ModelAdmin):
                 % {"count": left},
                 messages.WARNING,
             )
-        return with_posts
+        # By id: deleting the posts takes their rows out of the through table this read.
+        return Report.objects.filter(pk__in=ids)
 
     def _resolved(self, request, resolved: list, done: str) -> None:
         """Say what an action did and how many reports it resolved (their reporters are e-mailed)."""

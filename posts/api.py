@@ -627,7 +627,7 @@ class ReportSerializer(serializers.ModelSerializer):
         required=False,
         help_text=_("The id of the person reported. May be left out when `posts` names their posts."),
     )
-    posts = serializers.ListField(
+    posts = FlatListField(
         child=IdField(),
         required=False,
         max_length=services.REPORT_MAX_POSTS,
