@@ -148,7 +148,6 @@ def _action_labels() -> dict[str, str]:
         "unbookmark": _("Remove bookmark"),
         "delete": _("Delete"),
         "confirm_delete": _("Delete this post? This cannot be undone."),
-        "report": _("Report"),
         "report_post": _("Report this post to the moderators"),
     }
 
