@@ -2,14 +2,17 @@
 
 import threading
 
+import environ
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.db import connection
+from django.test import override_settings
 from django.urls import reverse
 
 from accounts.services import deactivate_users
 from accounts.tests.factories import UserFactory, bearer
+from accounts.tests.test_auth import smtp_server  # noqa: F401  (a fixture: a real SMTP server on loopback)
 from posts import services
 from posts.models import Report
 from posts.tests.factories import PostFactory, ReportFactory
@@ -260,6 +263,27 @@ def test_moderators_are_emailed_once_the_report_commits(
     assert "look at this" in message.body
     assert "1 post included." in message.body
     assert f"http://testserver/admin/posts/report/{report.pk}/change/" in message.body
+
+
+def test_the_moderators_email_goes_out_through_a_real_smtp_connection(
+    client,
+    me,
+    bob,
+    moderator_with_email,
+    smtp_server,
+    django_capture_on_commit_callbacks,  # noqa: F811
+):
+    controller, inbox = smtp_server
+    email_settings = environ.Env.email_url_config(f"smtp://{controller.hostname}:{controller.port}")
+
+    with override_settings(**email_settings), django_capture_on_commit_callbacks(execute=True):
+        report_post(client, PostFactory(author=bob), comment="über the line")
+
+    [envelope] = inbox.envelopes
+    assert envelope.rcpt_tos == ["mod@example.com"]
+    raw = envelope.content.decode()
+    assert "Subject: [Microblog] New report about @bob" in raw
+    assert "/admin/posts/report/" in raw
 
 
 def test_a_user_given_the_permission_directly_is_a_moderator(bob):
