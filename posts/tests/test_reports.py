@@ -4,6 +4,7 @@ import threading
 
 import environ
 import pytest
+from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.db import connection
@@ -12,7 +13,7 @@ from django.urls import reverse
 
 from accounts.services import deactivate_users
 from accounts.tests.factories import UserFactory, bearer
-from accounts.tests.test_auth import smtp_server  # noqa: F401  (a fixture: a real SMTP server on loopback)
+from accounts.tests.test_auth import Inbox, _free_port
 from posts import services
 from posts.models import Report
 from posts.tests.factories import PostFactory, ReportFactory
@@ -265,13 +266,23 @@ def test_moderators_are_emailed_once_the_report_commits(
     assert f"http://testserver/admin/posts/report/{report.pk}/change/" in message.body
 
 
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback, keeping what it receives (as accounts' reset e-mail test has)."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
 def test_the_moderators_email_goes_out_through_a_real_smtp_connection(
     client,
     me,
     bob,
     moderator_with_email,
     smtp_server,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     controller, inbox = smtp_server
     email_settings = environ.Env.email_url_config(f"smtp://{controller.hostname}:{controller.port}")

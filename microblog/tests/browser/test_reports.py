@@ -8,7 +8,7 @@ from accounts.tests.factories import UserFactory
 from posts.models import Report
 from posts.tests.factories import PostFactory
 
-from .conftest import save_screenshot
+from .conftest import assert_accessible, save_screenshot
 
 # The live server answers from another thread, so the test's rows must be committed.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,6 +31,7 @@ def test_a_reader_reports_a_post_from_the_feed(page, log_in):
     page.get_by_label("Spam").check()
     page.get_by_label("Anything the moderators should know?").fill("The same link in every post.")
     save_screenshot(page, "report-post")
+    assert_accessible(page)
     page.get_by_role("button", name="Report this post").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Thanks, our moderators will look at it.")
