@@ -34,6 +34,7 @@ api_patterns = [
     path("tags/<str:tag>/posts", posts_api.TagPostsView.as_view(), name="tag_posts"),
     path("bookmarks", posts_api.BookmarksView.as_view(), name="bookmarks"),
     path("notifications", posts_api.NotificationsView.as_view(), name="notifications"),
+    path("reports", posts_api.ReportView.as_view(), name="reports"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("docs", api.ApiDocsView.as_view(), name="docs"),
     # Last: any other path under /api/ is a JSON 404 (this also stops APPEND_SLASH redirects).

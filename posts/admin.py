@@ -7,18 +7,35 @@ Nobody adds or rewrites what users wrote: posts and messages can be seen and del
 """
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from accounts.services import deactivate_users
 from microblog.pagination import EstimatedCountPaginator
 from posts import services
 from posts.entities import tag_key
-from posts.models import Activity, Attachment, Bookmark, Boost, ExportJob, Like, Mention, Message, Post, Tag, Tagging
+from posts.models import (
+    Activity,
+    Attachment,
+    Bookmark,
+    Boost,
+    ExportJob,
+    Like,
+    Mention,
+    Message,
+    Post,
+    Report,
+    Tag,
+    Tagging,
+)
 from posts.search import filter_matching
 
 RECENT_POSTS = 10
@@ -208,8 +225,7 @@ class PostAdmin(AuthorSearchMixin, admin.ModelAdmin):
     # Who may delete a post (a moderator) may take this lesser step.
     @admin.action(description=_("Mark the pictures of the selected posts as sensitive"), permissions=["delete"])
     def mark_sensitive(self, request, queryset):
-        # One UPDATE; each post's cached HTML changes key with is_sensitive (posts/rendering.py).
-        changed = queryset.filter(is_sensitive=False).update(is_sensitive=True)
+        changed = services.mark_posts_sensitive(posts=queryset)
         self.message_user(
             request,
             ngettext("%(count)d post marked as sensitive.", "%(count)d posts marked as sensitive.", changed)
@@ -474,3 +490,255 @@ class UserWithPostsAdmin(UserAdmin):
         if obj is None or request.method == "POST":
             return []
         return super().get_inlines(request, obj)
+
+
+class ReportedPostInline(ReadOnlyInline):
+    """The posts a report names, as the moderator weighs them: text, author, time, pictures.
+
+    One query for all of them, with their authors: no query per row.
+    """
+
+    model = Report.posts.through
+    fields = readonly_fields = ["post_link", "body", "author", "posted_at", "pictures"]
+    verbose_name = _("reported post")
+    verbose_name_plural = _("Reported posts")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("post__author")
+            .only(
+                "report_id",
+                "post__body",
+                "post__created_at",
+                "post__attachment_count",
+                "post__is_sensitive",
+                "post__author__username",
+                "post__author__is_active",
+            )
+        )
+
+    @admin.display(description=_("post"))
+    def post_link(self, obj):
+        return format_html('<a href="{}">#{}</a>', reverse("admin:posts_post_change", args=[obj.post_id]), obj.post_id)
+
+    @admin.display(description=_("body"))
+    def body(self, obj):
+        return obj.post.body
+
+    @admin.display(description=_("author"))
+    def author(self, obj):
+        return obj.post.author.username
+
+    @admin.display(description=_("posted at"))
+    def posted_at(self, obj):
+        return obj.post.created_at
+
+    @admin.display(description=_("pictures"))
+    def pictures(self, obj):
+        if obj.post.is_sensitive:
+            return format_html("{} ({})", obj.post.attachment_count, _("sensitive"))
+        return obj.post.attachment_count
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """The moderation queue: open reports first, newest first; each action resolves what it acts on.
+
+    Sized like the posts' admin: no COUNT(*) of the whole table, fixed filter choices
+    (status and category have choices, so listing them costs no query), joined users
+    and raw id fields. Actions skip the reports already resolved.
+    """
+
+    list_display = ["id", "created_at", "status", "category", "target", "reporter", "assignee", "resolution"]
+    list_display_links = ["id", "created_at"]
+    list_select_related = ["target", "reporter", "assignee"]
+    list_filter = ["status", "category"]
+    search_fields = ["target__username"]
+    search_help_text = _("@username of the reported person (exact, any case).")
+    raw_id_fields = ["assignee"]
+    fields = [
+        "status",
+        "category",
+        "target",
+        "reporter",
+        "comment",
+        "created_at",
+        "assignee",
+        "resolution",
+        "resolution_note",
+        "resolved_at",
+    ]
+    readonly_fields = ["status", "category", "target", "reporter", "comment", "created_at", "resolution", "resolved_at"]
+    inlines = [ReportedPostInline]
+    actions = ["assign_to_me", "delete_posts", "mark_sensitive", "warn", "suspend", "dismiss"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    # The report_queue index: open first, newest first.
+    ordering = ["status", "-created_at", "-pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("target", "reporter", "assignee")
+
+    def get_search_results(self, request, queryset, search_term):
+        # The Lower(username) index, not a substring scan of the users joined to every report.
+        term = search_term.strip().removeprefix("@")
+        if not term:
+            return queryset, False
+        return queryset.filter(target__in=User.objects.named(term).values("pk")), False
+
+    def get_inlines(self, request, obj):
+        # Display only: nothing of them is submitted on save.
+        if obj is None or request.method == "POST":
+            return []
+        return super().get_inlines(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A report is the record of what was asked and done: only a superuser removes one.
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        # Giving an open report to someone assigns it; taking it back reopens it.
+        if obj.status == Report.Status.OPEN and obj.assignee_id:
+            obj.status = Report.Status.ASSIGNED
+        elif obj.status == Report.Status.ASSIGNED and not obj.assignee_id:
+            obj.status = Report.Status.OPEN
+        super().save_model(request, obj, form, change)
+
+    def has_delete_posts_permission(self, request):
+        return request.user.has_perm("posts.change_report") and request.user.has_perm("posts.delete_post")
+
+    def has_suspend_permission(self, request):
+        return request.user.has_perm("posts.change_report") and request.user.has_perm("accounts.change_user")
+
+    @admin.action(description=_("Assign the selected reports to me"), permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        changed = services.assign_reports(reports=queryset, assignee=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d report assigned to you.", "%(count)d reports assigned to you.", changed)
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Delete the reported posts and resolve"), permissions=["delete_posts"])
+    def delete_posts(self, request, queryset):
+        reports = self._with_posts(request, queryset)
+        posts = services.reported_posts(reports)
+        # Recorded in each post's admin history, as the posts' own "Delete selected" does.
+        LogEntry.objects.log_actions(
+            user_id=request.user.pk, queryset=list(posts.only("pk", "author_id", "body")), action_flag=DELETION
+        )
+        deleted = services.delete_posts(posts=posts)
+        resolved = services.resolve_reports(
+            reports=reports, resolution=Report.Resolution.POSTS_DELETED, moderator=request.user
+        )
+        self._resolved(
+            request,
+            resolved,
+            ngettext("%(count)d post deleted.", "%(count)d posts deleted.", deleted) % {"count": deleted},
+        )
+
+    @admin.action(description=_("Mark the reported posts' pictures sensitive and resolve"), permissions=["change"])
+    def mark_sensitive(self, request, queryset):
+        reports = self._with_posts(request, queryset)
+        changed = services.mark_posts_sensitive(posts=services.reported_posts(reports))
+        resolved = services.resolve_reports(
+            reports=reports, resolution=Report.Resolution.MARKED_SENSITIVE, moderator=request.user
+        )
+        self._resolved(
+            request,
+            resolved,
+            ngettext("%(count)d post marked as sensitive.", "%(count)d posts marked as sensitive.", changed)
+            % {"count": changed},
+        )
+
+    @admin.action(description=_("Warn the reported people by e-mail and resolve"), permissions=["change"])
+    def warn(self, request, queryset):
+        reports = queryset.unresolved()
+        sent = services.warn_reported(reports=reports)
+        resolved = services.resolve_reports(
+            reports=reports, resolution=Report.Resolution.WARNED, moderator=request.user
+        )
+        self._resolved(
+            request, resolved, ngettext("%(count)d warning sent.", "%(count)d warnings sent.", sent) % {"count": sent}
+        )
+
+    @admin.action(description=_("Suspend the reported people and resolve"), permissions=["suspend"])
+    def suspend(self, request, queryset):
+        reports = queryset.unresolved()
+        people = User.objects.filter(pk__in=reports.values("target_id")).exclude(pk=request.user.pk)
+        if not request.user.is_superuser:
+            # As on the users' own admin: staff accounts are only a superuser's to moderate.
+            people = people.filter(is_staff=False, is_superuser=False)
+        allowed = list(people.only("pk", "username"))
+        suspended = deactivate_users(users=User.objects.filter(pk__in=[person.pk for person in allowed]))
+        LogEntry.objects.log_actions(
+            user_id=request.user.pk,
+            queryset=allowed,
+            action_flag=CHANGE,
+            change_message=[{"changed": {"fields": [str(capfirst(User._meta.get_field("is_active").verbose_name))]}}],
+        )
+        skipped = reports.exclude(target__in=[person.pk for person in allowed])
+        skipped_count = skipped.count()
+        resolved = services.resolve_reports(
+            reports=reports.filter(target__in=[person.pk for person in allowed]),
+            resolution=Report.Resolution.SUSPENDED,
+            moderator=request.user,
+        )
+        self._resolved(
+            request,
+            resolved,
+            ngettext("%(count)d account suspended.", "%(count)d accounts suspended.", suspended) % {"count": suspended},
+        )
+        if skipped_count:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d report left open: it is about your own or a staff account.",
+                    "%(count)d reports left open: they are about your own or staff accounts.",
+                    skipped_count,
+                )
+                % {"count": skipped_count},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Dismiss the selected reports (no action needed)"), permissions=["change"])
+    def dismiss(self, request, queryset):
+        resolved = services.resolve_reports(
+            reports=queryset, resolution=Report.Resolution.DISMISSED, moderator=request.user
+        )
+        self._resolved(request, resolved, "")
+
+    def _with_posts(self, request, queryset):
+        """Return the unresolved selected reports that name posts; say how many others are left open."""
+        reports = queryset.unresolved()
+        with_posts = reports.filter(pk__in=Report.posts.through.objects.values("report_id"))
+        ids = list(with_posts.values_list("pk", flat=True))
+        left = reports.count() - len(ids)
+        if left:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d report left open: it names no post.",
+                    "%(count)d reports left open: they name no post.",
+                    left,
+                )
+                % {"count": left},
+                messages.WARNING,
+            )
+        # By id: deleting the posts takes their rows out of the through table this read.
+        return Report.objects.filter(pk__in=ids)
+
+    def _resolved(self, request, resolved: list, done: str) -> None:
+        """Say what an action did and how many reports it resolved (their reporters are e-mailed)."""
+        summary = ngettext(
+            "%(count)d report resolved; its reporter is told by e-mail.",
+            "%(count)d reports resolved; their reporters are told by e-mail.",
+            len(resolved),
+        ) % {"count": len(resolved)}
+        self.message_user(request, f"{done} {summary}".strip(), messages.SUCCESS)

@@ -1,5 +1,5 @@
 """The posts endpoints of the REST API: explore, feed, a user's posts, publish, delete,
-conversations (context, likes, boosts, bookmarks), tags and notifications.
+conversations (context, likes, boosts, bookmarks), tags, notifications and reports.
 
 Thin views over the QuerySets and services the pages use; the collection shape,
 errors and throttles come from microblog/api.py. Paths are wired in microblog/urls.py.
@@ -23,7 +23,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,7 +38,7 @@ from microblog.pagination import MAX_OFFSET
 from posts import services, timelines
 from posts.body import BODY_VALIDATORS, EMPTY_MESSAGE, normalize_body
 from posts.entities import TAG, TAG_MAX_LENGTH, tag_key
-from posts.models import ALT_TEXT_MAX_LENGTH, MAX_ATTACHMENTS, Activity, Post, Tag
+from posts.models import ALT_TEXT_MAX_LENGTH, MAX_ATTACHMENTS, REPORT_COMMENT_MAX_LENGTH, Activity, Post, Report, Tag
 from posts.rendering import attachments_of, load_attachments
 from posts.services import prepare_picture
 from posts.threads import read_thread
@@ -602,4 +602,135 @@ class NotificationsView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
         # hidden since (its author deactivated) comes back as null.
         return Activity.objects.for_recipient(self.request.user).prefetch_related(
             Prefetch("post", for_caller(Post.objects, self.request))
+        )
+
+
+# The largest primary key (a bigint): a larger number names nothing, and must not reach the database.
+MAX_ID = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    """An id: a JSON integer (not a string, not a boolean) within a primary key's range."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    """A report as filed: whom and which posts it names, why, and whether moderators have settled it."""
+
+    user = IdField(
+        source="target_id",
+        required=False,
+        help_text=_("The id of the person reported. May be left out when `posts` names their posts."),
+    )
+    posts = FlatListField(
+        child=IdField(),
+        required=False,
+        max_length=services.REPORT_MAX_POSTS,
+        help_text=_("Ids of the reported person's posts to include."),
+    )
+    comment = StrictCharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=REPORT_COMMENT_MAX_LENGTH,
+        help_text=_("Optional: what the moderators should know. Only they read it."),
+    )
+    status = serializers.ChoiceField(choices=["open", "assigned", "resolved"], source="status_name", read_only=True)
+
+    class Meta:
+        model = Report
+        fields = ["id", "user", "posts", "category", "comment", "status", "created_at"]
+        read_only_fields = ["id", "status", "created_at"]
+        # The service decides duplicates (report_open_once), not a validator's lookup.
+        validators = []
+
+    def validate(self, data):
+        posts = self._posts(data.get("posts", []))
+        target_id = data.get("target_id")
+        authors = {post.author_id for post in posts}
+        if target_id is None and not authors:
+            raise serializers.ValidationError(_("Name the person (`user`) or the posts (`posts`) to report."))
+        if len(authors) > 1 or (target_id is not None and authors - {target_id}):
+            raise serializers.ValidationError({"posts": [_("A report can only include posts of the person reported.")]})
+        target_id = target_id if target_id is not None else authors.pop()
+        target = User.objects.active().filter(pk=target_id).first()
+        if target is None:
+            raise serializers.ValidationError(
+                {
+                    "user": [
+                        _("There is no user %(id)d: the account does not exist or is suspended.") % {"id": target_id}
+                    ]
+                }
+            )
+        return {**data, "target": target, "posts": posts}
+
+    def _posts(self, ids: list[int]) -> list[Post]:
+        found = Post.objects.visible().only("author_id").in_bulk(set(ids))
+        missing = [pk for pk in dict.fromkeys(ids) if pk not in found]
+        if missing:
+            raise serializers.ValidationError(
+                {
+                    "posts": [
+                        _("There is no post %(id)d: it does not exist or has been deleted.") % {"id": pk}
+                        for pk in missing
+                    ]
+                }
+            )
+        return list(found.values())
+
+    def to_representation(self, report):
+        # `posts` is a list of ids in and out, where the model has a relation.
+        fields = {name: field for name, field in self.fields.items() if name != "posts"}
+        data = {name: field.to_representation(field.get_attribute(report)) for name, field in fields.items()}
+        return {**data, "posts": sorted(report.posts.values_list("pk", flat=True))}
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="create_report",
+        summary=_("Report a person or some of their posts"),
+        description=_(
+            "Send `user` (the person's id), or `posts` (ids of their posts), or both, with a `category` and an "
+            "optional `comment`. Moderators are e-mailed; you are e-mailed when they resolve it. While your earlier "
+            "report of the same person is unresolved, this one is added to it and the answer is 200 with that "
+            "report. Reporting yourself, or naming posts of someone else, is a 400. At most REPORTS_PER_HOUR "
+            "unresolved reports an hour, then 429."
+        ),
+        request=ReportSerializer,
+        responses={
+            201: ReportSerializer,
+            200: OpenApiResponse(ReportSerializer, description=_("Added to your earlier, unresolved report.")),
+            **error_responses(400, 415, 429),
+        },
+    )
+)
+class ReportView(MethodBeforeAuthenticationMixin, generics.GenericAPIView):
+    """POST: file a report (the pages' service, limit and duplicate rule)."""
+
+    serializer_class = ReportSerializer
+
+    def post(self, request):
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            report, created = services.file_report(
+                reporter=request.user,
+                target=data["target"],
+                category=data["category"],
+                posts=data["posts"],
+                comment=data.get("comment", ""),
+                site_url=request.build_absolute_uri("/").removesuffix("/"),
+            )
+        except services.ReportLimitReached as refusal:
+            raise Throttled(detail=" ".join(refusal.messages)) from None
+        return Response(
+            self.get_serializer(report).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )

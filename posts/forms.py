@@ -11,13 +11,21 @@ from django.core.validators import RegexValidator
 from django.urls import reverse_lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
+from microblog.forms import submit_helper
 from microblog.images import ACCEPTED_TYPES, ImageRejected
 from posts.body import BODY_MAX_LENGTH, EMPTY_MESSAGE, normalize_body, validate_body
-from posts.models import ALT_TEXT_MAX_LENGTH, MAX_ATTACHMENTS
+from posts.models import ALT_TEXT_MAX_LENGTH, MAX_ATTACHMENTS, REPORT_COMMENT_MAX_LENGTH, Post, Report
 from posts.search import MAX_QUERY_LENGTH, SORTS
-from posts.services import prepare_picture, too_many_pictures_message
+from posts.services import (
+    REPORT_MAX_POSTS,
+    REPORTABLE_RECENT_POSTS,
+    prepare_picture,
+    reportable_posts,
+    too_many_pictures_message,
+)
 
 # Posts and messages are at most 140 characters; the margin covers line breaks sent as
 # "\r\n" and similar slack, while long texts are still never relayed to a paid service.
@@ -279,3 +287,63 @@ class SearchForm(forms.Form):
 
     def clean_sort(self):
         return self.cleaned_data["sort"] or SORTS[0]
+
+
+class ReportForm(forms.Form):
+    """Report a person, or one of their posts: what is wrong, a comment, and which of their posts.
+
+    The checkboxes offer the person's newest posts (and the reported one, checked); any
+    visible post of theirs is accepted, so a post published meanwhile moves none out.
+    """
+
+    category = forms.ChoiceField(label=_("What is wrong?"), choices=Report.Category.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("Anything the moderators should know?"),
+        required=False,
+        max_length=REPORT_COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Optional. Only the moderators read it."),
+    )
+    posts = forms.ModelMultipleChoiceField(
+        label=_("Include these posts"),
+        queryset=Post.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("One of the chosen posts is no longer available.")},
+    )
+
+    def __init__(self, *args, target: User, post: Post | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target = target
+        # As for the body: no maxlength, which browsers count in UTF-16 units; the server counts.
+        self.fields["comment"].widget.attrs.pop("maxlength", None)
+        reportable = reportable_posts(target)
+        self.fields["posts"].queryset = reportable
+        offered = list(reportable.only("body", "created_at", "author_id")[:REPORTABLE_RECENT_POSTS])
+        if post is not None and post.pk not in {offered_post.pk for offered_post in offered}:
+            offered.insert(0, post)
+        self.fields["posts"].choices = [(offered_post.pk, offered_post.body) for offered_post in offered]
+        if post is not None:
+            self.initial.setdefault("posts", [post.pk])
+        submit = (
+            _("Report this post") if post is not None else _("Report @%(username)s") % {"username": target.username}
+        )
+        self.helper = submit_helper(submit)
+        self.helper.inputs[0].field_classes = "btn btn-danger"
+
+    def clean_comment(self) -> str:
+        """Return the comment without blank or invisible characters at its ends (nothing but them is no comment)."""
+        return normalize_body(self.cleaned_data["comment"])
+
+    def clean_posts(self):
+        posts = list(self.cleaned_data["posts"])
+        if len(posts) > REPORT_MAX_POSTS:
+            raise ValidationError(
+                ngettext(
+                    "A report can include at most %(count)d post.",
+                    "A report can include at most %(count)d posts.",
+                    REPORT_MAX_POSTS,
+                ),
+                params={"count": REPORT_MAX_POSTS},
+            )
+        return posts

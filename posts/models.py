@@ -689,3 +689,126 @@ class ExportJob(models.Model):
     @property
     def download_url(self) -> str:
         return self.site_url + reverse("posts:export_download", args=[self.pk])
+
+
+# A report's comment: room for context, not an essay.
+REPORT_COMMENT_MAX_LENGTH = 1000
+
+
+class ReportQuerySet(models.QuerySet):
+    def unresolved(self):
+        """Return the reports still waiting for a moderator (open or assigned)."""
+        return self.exclude(status=Report.Status.RESOLVED)
+
+    def queue(self):
+        """Return the moderation queue's order: open first, then assigned, then resolved; newest first in each."""
+        return self.order_by("status", "-created_at", "-pk")
+
+    def recent_by(self, reporter, *, since):
+        """Return the unresolved reports `reporter` filed since `since` (what the hourly limit counts)."""
+        return self.unresolved().filter(reporter=reporter, created_at__gte=since)
+
+
+class Report(models.Model):
+    """Someone asks the moderators to look at a person, and at some of that person's posts.
+
+    A post's report names its author as `target` and the post in `posts`; a person's
+    report may include a few of their recent posts. While a report is open or assigned,
+    the same reporter reporting the same person again adds to it (report_open_once).
+    """
+
+    class Category(models.TextChoices):
+        SPAM = "spam", _("Spam")
+        HARASSMENT = "harassment", _("Harassment or hate")
+        ILLEGAL = "illegal", _("Illegal content")
+        OTHER = "other", _("Something else")
+
+    # Numbers, so that ordering by status puts the open reports first (the queue's index).
+    class Status(models.IntegerChoices):
+        OPEN = 1, _("open")
+        ASSIGNED = 2, _("assigned")
+        RESOLVED = 3, _("resolved")
+
+    class Resolution(models.TextChoices):
+        POSTS_DELETED = "deleted", _("the reported posts were deleted")
+        MARKED_SENSITIVE = "sensitive", _("the reported posts' pictures were marked sensitive")
+        WARNED = "warned", _("the person was warned")
+        SUSPENDED = "suspended", _("the account was suspended")
+        DISMISSED = "dismissed", _("no action was needed")
+
+    # Kept when the reporter deletes their account: the report still stands.
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        # report_reporter_created serves the lookups by reporter.
+        db_index=False,
+        verbose_name=_("reporter"),
+    )
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="reports_received", verbose_name=_("reported person")
+    )
+    posts = models.ManyToManyField(Post, related_name="reports", blank=True, verbose_name=_("reported posts"))
+    category = models.CharField(_("category"), max_length=20, choices=Category)
+    comment = models.TextField(_("comment"), max_length=REPORT_COMMENT_MAX_LENGTH, blank=True)
+    status = models.PositiveSmallIntegerField(_("status"), choices=Status, default=Status.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"is_staff": True},
+        verbose_name=_("assignee"),
+    )
+    resolution = models.CharField(_("resolution"), max_length=20, choices=Resolution, blank=True)
+    resolution_note = models.TextField(
+        _("moderator's note"),
+        blank=True,
+        help_text=_("Kept with the report; a warning e-mail quotes it to the reported person."),
+    )
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # The reporter's language when they reported: the resolution e-mail speaks it.
+    language = models.CharField(_("language"), max_length=10, blank=True, editable=False)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["status", "-created_at", "-pk"]
+        constraints = [
+            # One unresolved report per reporter and person: two identical reports sent at
+            # once (a double click) are one, whatever the timing.
+            models.UniqueConstraint(
+                fields=["reporter", "target"], condition=Q(status__in=[1, 2]), name="report_open_once"
+            ),
+            models.CheckConstraint(condition=~Q(reporter=F("target")), name="report_not_self"),
+            models.CheckConstraint(
+                condition=Q(status=3, resolved_at__isnull=False) | Q(~Q(status=3), resolved_at__isnull=True),
+                name="report_resolved_at_iff_resolved",
+            ),
+        ]
+        indexes = [
+            # The moderation queue: open first, newest first, and its status filter.
+            models.Index(fields=["status", "-created_at"], name="report_queue"),
+            # The queue filtered by category (and status).
+            models.Index(fields=["category", "status", "-created_at"], name="report_category_queue"),
+            # The hourly limit: one reporter's recent reports.
+            models.Index(fields=["reporter", "-created_at"], name="report_reporter_created"),
+        ]
+
+    def __str__(self):
+        return f"report {self.pk} on {self.target_id} ({self.get_category_display()})"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status == self.Status.RESOLVED
+
+    @property
+    def status_name(self) -> str:
+        """The status as the API spells it: "open", "assigned" or "resolved"."""
+        return self.Status(self.status).name.lower()

@@ -1,5 +1,6 @@
 """Writes about posts, shared by views, API, tasks and commands."""
 
+import functools
 import gzip
 import io
 import logging
@@ -25,7 +26,7 @@ from accounts.services import add_notification, refuse_if_blocked
 from microblog.images import Variant, delete_files, make_variants, open_image, save_variants
 from microblog.request_id import current_request_id
 from posts.body import normalize_body
-from posts.emails import send_export_email
+from posts.emails import send_export_email, send_new_report_email, send_report_resolved_email, send_warning_email
 from posts.entities import parse, tag_key
 from posts.exports import write_posts_json
 from posts.language import detect_language
@@ -42,6 +43,7 @@ from posts.models import (
     Mention,
     Message,
     Post,
+    Report,
     Tag,
     Tagging,
 )
@@ -476,3 +478,182 @@ def _publish_progress(job: ExportJob) -> None:
     if job.state == ExportJob.State.DONE:
         data["download_url"] = reverse("posts:export_download", args=[job.pk])
     add_notification(user=job.user, name="task_progress", payload=data)
+
+
+# ---------------------------------------------------------------------------
+# Reports and their moderation (docs/admin.md, "The moderation queue")
+# ---------------------------------------------------------------------------
+
+# The posts a person's report may include: the newest few of theirs.
+REPORTABLE_RECENT_POSTS = 10
+# The most posts one report may name (the reported post and the recent ones, with room).
+REPORT_MAX_POSTS = 20
+
+
+class ReportLimitReached(ValidationError):
+    """The reporter has REPORTS_PER_HOUR unresolved reports from the last hour already."""
+
+
+def reportable_posts(target: User):
+    """Return the posts of `target` that a report may name: the visible ones, newest first."""
+    return Post.objects.by_author(target)
+
+
+def moderators():
+    """Return the active staff who may work the moderation queue (change_report, or superusers)."""
+    can_moderate = Q(
+        groups__permissions__codename="change_report", groups__permissions__content_type__app_label="posts"
+    )
+    can_moderate |= Q(user_permissions__codename="change_report", user_permissions__content_type__app_label="posts")
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(Q(is_superuser=True) | can_moderate)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def file_report(
+    *,
+    reporter: User,
+    target: User,
+    category: str,
+    posts: Sequence[Post] = (),
+    comment: str = "",
+    site_url: str = "",
+) -> tuple[Report, bool]:
+    """Report `target` (and some of their `posts`) to the moderators; return (report, created).
+
+    While the reporter's earlier report of the same person is unresolved, this one is
+    added to it (its posts, and the comment if it had none) and created is False: two
+    identical reports sent at once are one, decided by the report_open_once constraint.
+    More than REPORTS_PER_HOUR new reports in an hour is a ReportLimitReached. The
+    moderators are e-mailed once the report is committed.
+    """
+    if reporter.pk == target.pk:
+        raise ValidationError(_("You cannot report yourself."))
+    if not target.is_active:
+        raise ValidationError(_("This account is no longer available."))
+    if any(post.author_id != target.pk for post in posts):
+        raise ValidationError(_("A report can only include posts of the person reported."))
+    if len(posts) > REPORT_MAX_POSTS:
+        raise ValidationError(
+            ngettext(
+                "A report can include at most %(count)d post.",
+                "A report can include at most %(count)d posts.",
+                REPORT_MAX_POSTS,
+            )
+            % {"count": REPORT_MAX_POSTS}
+        )
+    comment = normalize_body(comment)
+    # The reporter's row, locked: their reports are counted and filed one at a time.
+    User.objects.select_for_update().filter(pk=reporter.pk).values_list("pk", flat=True).first()
+    existing = Report.objects.unresolved().filter(reporter=reporter, target=target).first()
+    if existing is not None:
+        _add_to_report(existing, posts=posts, comment=comment)
+        return existing, False
+    since = timezone.now() - timedelta(hours=1)
+    if Report.objects.recent_by(reporter, since=since).count() >= settings.REPORTS_PER_HOUR:
+        raise ReportLimitReached(
+            ngettext(
+                "You have sent %(count)d report in the last hour. Please wait before sending another.",
+                "You have sent %(count)d reports in the last hour. Please wait before sending another.",
+                settings.REPORTS_PER_HOUR,
+            )
+            % {"count": settings.REPORTS_PER_HOUR}
+        )
+    report = Report(
+        reporter=reporter,
+        target=target,
+        category=category,
+        comment=comment,
+        language=translation.get_language() or "",
+    )
+    report.full_clean(exclude=["reporter", "target"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        # Filed meanwhile by the same reporter (a double click on another connection).
+        existing = Report.objects.unresolved().get(reporter=reporter, target=target)
+        _add_to_report(existing, posts=posts, comment=comment)
+        return existing, False
+    report.posts.add(*posts)
+    admin_url = site_url + reverse("admin:posts_report_change", args=[report.pk])
+    transaction.on_commit(lambda: _email_moderators(report.pk, admin_url), robust=True)
+    return report, True
+
+
+def _add_to_report(report: Report, *, posts: Sequence[Post], comment: str) -> None:
+    report.posts.add(*posts)
+    if comment and not report.comment:
+        Report.objects.filter(pk=report.pk, comment="").update(comment=comment)
+        report.comment = comment
+
+
+def _email_moderators(report_id: int, admin_url: str) -> None:
+    report = Report.objects.select_related("reporter", "target").filter(pk=report_id).first()
+    if report is None:
+        return
+    recipients = list(moderators().values_list("email", flat=True))
+    send_new_report_email(report=report, recipients=recipients, admin_url=admin_url)
+
+
+@transaction.atomic
+def assign_reports(*, reports, assignee: User) -> int:
+    """Give the unresolved `reports` (a QuerySet) to `assignee`; return how many changed."""
+    return reports.unresolved().update(assignee=assignee, status=Report.Status.ASSIGNED)
+
+
+@transaction.atomic
+def resolve_reports(*, reports, resolution: str, moderator: User) -> list[Report]:
+    """Close the unresolved `reports` (a QuerySet) with `resolution`, now; return them.
+
+    A report nobody was assigned is the resolving moderator's. Each reporter still with
+    an account and an address is e-mailed the outcome once this commits.
+    """
+    now = timezone.now()
+    ids = list(reports.unresolved().values_list("pk", flat=True))
+    Report.objects.filter(pk__in=ids, assignee__isnull=True).update(assignee=moderator)
+    Report.objects.filter(pk__in=ids).update(status=Report.Status.RESOLVED, resolution=resolution, resolved_at=now)
+    resolved = list(Report.objects.filter(pk__in=ids).select_related("reporter", "target"))
+    for report in resolved:
+        if report.reporter is not None and report.reporter.is_active and report.reporter.email:
+            transaction.on_commit(functools.partial(send_report_resolved_email, report=report), robust=True)
+    return resolved
+
+
+def reported_posts(reports):
+    """Return the posts that `reports` (a QuerySet) name."""
+    return Post.objects.filter(pk__in=Report.posts.through.objects.filter(report__in=reports).values("post_id"))
+
+
+@transaction.atomic
+def mark_posts_sensitive(*, posts) -> int:
+    """Blur the pictures of `posts` (a QuerySet) until a reader asks; return how many changed.
+
+    One UPDATE; each post's cached HTML changes key with is_sensitive (posts/rendering.py).
+    """
+    return posts.filter(is_sensitive=False).update(is_sensitive=True)
+
+
+@transaction.atomic
+def delete_posts(*, posts) -> int:
+    """Delete `posts` (a QuerySet) as a moderator; their pictures' files go once this commits. Return how many."""
+    ids = list(posts.values_list("pk", flat=True))
+    delete_files_on_commit(attachment_paths(Post.objects.filter(pk__in=ids)))
+    _total, by_model = Post.objects.filter(pk__in=ids).delete()
+    return by_model.get("posts.Post", 0)
+
+
+@transaction.atomic
+def warn_reported(*, reports) -> int:
+    """E-mail the reported person of each of `reports` a warning, once this commits; return how many were sent."""
+    sent = 0
+    for report in reports.select_related("target"):
+        if report.target.email:
+            transaction.on_commit(functools.partial(send_warning_email, report=report), robust=True)
+            sent += 1
+    return sent

@@ -32,7 +32,7 @@ from microblog.throttling import ReactionRateThrottle, TranslateRateThrottle, th
 from posts import services, timelines
 from posts.activity import attach_posts, group_activities
 from posts.entities import segments, tag_key
-from posts.forms import MessageForm, NewMessageForm, PostForm, SearchForm, TranslateForm
+from posts.forms import MessageForm, NewMessageForm, PostForm, ReportForm, SearchForm, TranslateForm
 from posts.models import Activity, ExportJob, Like, Message, Post, Tag, Tagging
 from posts.rendering import mention_names, render_posts
 from posts.search import SORTS, search_people, search_posts, with_highlights
@@ -624,3 +624,69 @@ class TranslateView(JsonLoginRequiredMixin, View):
         except TranslationError:
             return json_error(502, _("The translation service is unavailable right now. Please try again later."))
         return JsonResponse({"text": text})
+
+
+@method_decorator(never_cache, name="dispatch")
+class ReportView(LoginRequiredMixin, FormView):
+    """Report a post (/post/<pk>/report/) or a person (/user/<name>/report/): a plain form page, then back.
+
+    A post's report checks the post and offers its author's other recent posts; a
+    person's report offers their recent posts. Reporting oneself is refused with a message; a deactivated or
+    unknown person or post is a 404. What the form cannot file (the hourly limit) is a form error, the text kept.
+    """
+
+    template_name = "posts/report.html"
+    form_class = ReportForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.target, self.reported_post = self.find_target(**kwargs)
+        if self.target.pk == request.user.pk:
+            messages.error(request, _("You cannot report yourself."))
+            return redirect(self.back_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def find_target(self, **kwargs) -> tuple[User, Post | None]:
+        """Return the person reported and the post reported (None for a person's report), or raise Http404."""
+        if "pk" in kwargs:
+            shown = Post.objects.visible_to(self.request.user).select_related("author")
+            post = get_object_or_404(shown, pk=kwargs["pk"])
+            return post.author, post
+        # Across a block the person is not there (their posts would show on the form).
+        return get_object_or_404(User.objects.visible_to(self.request.user).named(kwargs["username"])), None
+
+    def back_url(self) -> str:
+        """Return the page the report was made from: the post's thread, or the person's profile."""
+        if self.reported_post is not None:
+            return self.reported_post.get_absolute_url()
+        return reverse("posts:profile", args=[self.target.username])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "target": self.target, "post": self.reported_post}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "person": self.target, "reported_post": self.reported_post}
+
+    def form_valid(self, form):
+        try:
+            report, created = services.file_report(
+                reporter=self.request.user,
+                target=self.target,
+                category=form.cleaned_data["category"],
+                posts=form.cleaned_data["posts"],
+                comment=form.cleaned_data["comment"],
+                site_url=self.request.build_absolute_uri("/").removesuffix("/"),
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        if created:
+            messages.success(self.request, _("Thanks, our moderators will look at it."))
+        else:
+            messages.success(
+                self.request,
+                _("Thanks: we added this to your earlier report about @%(username)s.")
+                % {"username": self.target.username},
+            )
+        return redirect(self.back_url())

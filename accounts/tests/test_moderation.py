@@ -153,6 +153,9 @@ def test_the_moderators_group_has_exactly_the_moderation_permissions():
             for model in ("like", "boost", "bookmark", "mention", "tagging", "activity", "attachment")
             for action in ("view", "delete")
         ),
+        # The moderation queue (posts/migrations/0015).
+        ("posts", "view_report"),
+        ("posts", "change_report"),
     }
 
 

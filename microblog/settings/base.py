@@ -354,6 +354,10 @@ TRANSLATE_RATE = env.str("TRANSLATE_RATE", default="30/min")
 # Like, boost and bookmark buttons (and their undo), per user: as many as the API's writes.
 REACTION_RATE = env.str("REACTION_RATE", default="60/min")
 CSP_REPORT_RATE = env.str("CSP_REPORT_RATE", default="30/min")
+# Reports of posts and people (posts.services.file_report): at most this many unresolved
+# reports per reporter in any hour, on the pages and the API alike; counted in the
+# database, so every worker agrees.
+REPORTS_PER_HOUR = env.int("REPORTS_PER_HOUR", default=10)
 
 # Content-Security-Policy: every script is a static file of ours.
 CONTENT_SECURITY_POLICY = {

@@ -286,6 +286,7 @@ ROUTE_METHODS = {
     "tag_posts": {"GET"},
     "bookmarks": {"GET"},
     "notifications": {"GET"},
+    "reports": {"POST"},
     "openapi": {"GET"},
     "docs": {"GET"},
 }

@@ -66,6 +66,8 @@ def args_for(world):
         "posts:unbookmark": [world.post.pk],
         "posts:likes": [world.post.pk],
         "posts:boosts": [world.post.pk],
+        "posts:report": [world.post.pk],
+        "posts:report_user": [alice],
         "posts:bookmarks": [],
         "posts:send_message": [alice],
         "posts:messages": [],
@@ -116,6 +118,7 @@ def args_for(world):
         "api:tag_posts": ["django"],
         "api:bookmarks": [],
         "api:notifications": [],
+        "api:reports": [],
     }
 
 
@@ -139,6 +142,8 @@ PRIVATE = {
     "posts:unbookmark": [("post", "login")],
     "posts:likes": [("get", "read")],
     "posts:boosts": [("get", "read")],
+    "posts:report": [("get", "login"), ("post", "login")],
+    "posts:report_user": [("get", "login"), ("post", "login")],
     "posts:bookmarks": [("get", "login")],
     "posts:send_message": [("get", "login"), ("post", "login")],
     "posts:messages": [("get", "login")],
@@ -189,6 +194,7 @@ PRIVATE = {
     "api:tag_posts": [("get", 401)],
     "api:bookmarks": [("get", 401)],
     "api:notifications": [("get", 401)],
+    "api:reports": [("post", 401)],
 }
 
 

@@ -49,6 +49,8 @@ SEES = {
     "posts:send_message": ([NAME], {}, MESSAGE_WORD, THREE),  # redirects to the conversation
     "posts:message_recipients": ([], {"q": "anas"}, NAME, THREE),
     "accounts:popup": ([NAME], {}, ABOUT_WORD, THREE),
+    "posts:report": (["post"], {}, POST_WORD, THREE),  # the form lists the person's recent posts
+    "posts:report_user": ([NAME], {}, POST_WORD, THREE),
     "accounts:followers": (["carl"], {}, NAME, THREE),
     "accounts:following": (["carl"], {}, NAME, THREE),
     "api:feed": ([], {}, POST_WORD, {"follower"}),
@@ -87,6 +89,7 @@ NO_ONE_SHOWN = {
     "api:post_like": "an action",
     "api:post_boost": "an action",
     "api:post_bookmark": "an action",
+    "api:reports": "an action: a report names its posts by id",
     "posts:translate": "translates the text sent, shows nobody",
     "posts:export_posts": "an action on your own posts",
     # Your own things.

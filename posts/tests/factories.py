@@ -16,6 +16,7 @@ from posts.models import (
     Mention,
     Message,
     Post,
+    Report,
     Tag,
     Tagging,
 )
@@ -141,3 +142,22 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
         if create:
             Post.objects.filter(pk=picture.post_id).update(attachment_count=F("attachment_count") + 1)
             picture.post.refresh_from_db(fields=["attachment_count"])
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    """An open report of a person; `posts=[...]` names some of their posts."""
+
+    reporter = factory.SubFactory(UserFactory)
+    target = factory.SubFactory(UserFactory)
+    category = Report.Category.SPAM
+    comment = factory.Faker("sentence", nb_words=6)
+    language = "en"
+
+    class Meta:
+        model = Report
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def posts(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.posts.add(*extracted)

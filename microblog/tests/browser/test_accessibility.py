@@ -127,7 +127,7 @@ def test_shift_tab_from_the_card_goes_back_to_the_name_and_keeps_the_card(member
     popup = member_page.locator(".popover")
     expect(popup).to_be_visible()
     member_page.keyboard.press("Tab")
-    expect(popup.get_by_role("link", name="passing")).to_be_focused()
+    expect(popup.get_by_role("link", name="passing", exact=True)).to_be_focused()
 
     member_page.keyboard.press("Shift+Tab")
 
