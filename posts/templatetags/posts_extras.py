@@ -110,7 +110,20 @@ def render_post(context, post):
 
 # The controls of posts/_post_actions.html: each is the URL `posts:<name>` with the post's
 # id, a path segment below the post's own page (posts/urls.py).
-ACTION_NAMES = ("reply", "like", "unlike", "boost", "unboost", "bookmark", "unbookmark", "likes", "boosts", "delete")
+ACTION_NAMES = (
+    "reply",
+    "like",
+    "unlike",
+    "boost",
+    "unboost",
+    "bookmark",
+    "unbookmark",
+    "likes",
+    "boosts",
+    "delete",
+    "edit",
+    "history",
+)
 
 
 @register.simple_tag
@@ -135,6 +148,7 @@ def _action_labels() -> dict[str, str]:
         "bookmark": _("Bookmark"),
         "unbookmark": _("Remove bookmark"),
         "delete": _("Delete"),
+        "edit": _("Edit"),
         "confirm_delete": _("Delete this post? This cannot be undone."),
     }
 

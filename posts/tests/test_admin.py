@@ -320,11 +320,12 @@ def test_moderators_delete_selected_posts_in_a_fixed_number_of_queries(moderator
 
     PostFactory()
     # 25: a post now cascades to its taggings, mentions, likes, boosts, bookmarks,
-    # notifications, pictures and replies (SET_NULL), one query each whatever the
-    # selection, and the pictures' files are listed first (one query; PostgreSQL one more).
-    small = delete_all(27)
+    # notifications, pictures, earlier versions and replies (SET_NULL), one query each
+    # whatever the selection, and the pictures' files are listed first (one query;
+    # PostgreSQL one more).
+    small = delete_all(28)
     PostFactory.create_batch(50)
-    large = delete_all(27)
+    large = delete_all(28)
 
     assert small == large
     assert not Post.objects.exists()

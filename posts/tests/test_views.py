@@ -173,8 +173,8 @@ def test_deleting_in_place_answers_the_id_and_the_sentence(client, me, django_as
     post = PostFactory(author=me)
 
     # Session, user, the post, its pictures' files, the delete with the rows that cascade from it
-    # (the pictures among them), the author's counts.
-    with django_assert_max_num_queries(16):
+    # (the pictures and the earlier versions among them), the author's counts.
+    with django_assert_max_num_queries(17):
         response = client.post(reverse("posts:delete", args=[post.pk]), headers=JSON)
 
     assert response.status_code == 200
