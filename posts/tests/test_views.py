@@ -286,7 +286,8 @@ def test_post_lists_run_a_fixed_number_of_queries(client, me, django_assert_max_
     cache.clear()
     with django_assert_max_num_queries(ceiling) as one:
         assert client.get(url).status_code == 200
-    # 25 entries with everything a post can carry: replies, boosts, likes, bookmarks, tags, mentions.
+    # 25 entries with everything a post can carry: replies, boosts, likes, bookmarks, tags,
+    # mentions, content warnings, edits.
     for friend in friends:
         first = services.publish_post(author=friend, body=f"#django for @{me.username}")
         reply = services.publish_post(author=me, body=f"@{friend.username} thanks", in_reply_to=first)
@@ -295,6 +296,8 @@ def test_post_lists_run_a_fixed_number_of_queries(client, me, django_assert_max_
         services.bookmark_post(user=me, post=reply)
         services.boost_post(user=friend, post=reply)
         services.boost_post(user=me, post=first)
+        # Edited, behind a warning: "edited" and the fold come from the post's own row.
+        services.edit_post(post=first, editor=friend, body=f"#django again @{me.username}", content_warning="cw")
         PostFactory.create_batch(2, author=friend)
     PostFactory.create_batch(20, author=me)
     cache.clear()
