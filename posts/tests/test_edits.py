@@ -121,7 +121,7 @@ def test_mentions_and_tags_follow_the_new_text(me):
     assert set(Tagging.objects.filter(post=post).values_list("tag__key", flat=True)) == {"dogs", "birds"}
     # A removed mention takes nothing back; a new one is told once.
     assert mention_kinds(post) == [("ann", "mention"), ("bob", "mention")]
-    assert ann and bob
+    assert {ann.pk, bob.pk} == set(Activity.objects.filter(post=post).values_list("recipient_id", flat=True))
 
 
 def test_a_mention_removed_and_added_again_is_not_told_twice(me):
@@ -264,9 +264,11 @@ def test_saving_goes_to_the_post_and_shows_edited(client, me):
     assert response.redirect_chain[-1][0] == f"{post.get_absolute_url()}#post-{post.pk}"
     page = response.text
     assert "Your post has been updated." in page
-    assert "after" in page and "before" not in page
+    assert "after" in page
+    assert "before" not in page
     assert f'href="{reverse("posts:history", args=[post.pk])}"' in page
-    assert '<details class="post-cw">' in page and "careful" in page
+    assert '<details class="post-cw">' in page
+    assert "careful" in page
 
 
 def test_the_same_text_says_nothing_changed(client, me):
@@ -326,7 +328,8 @@ def test_an_edited_post_never_shows_its_old_text_from_the_cache(client, me):
 
     for url in (reverse("posts:explore"), post.get_absolute_url(), reverse("posts:profile", args=["me"])):
         page = client.get(url).text
-        assert "fresh words" in page and "cached words" not in page, url
+        assert "fresh words" in page, url
+        assert "cached words" not in page, url
 
 
 # ---------------------------------------------------------------------------
