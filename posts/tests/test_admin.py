@@ -325,9 +325,9 @@ def test_moderators_delete_selected_posts_in_a_fixed_number_of_queries(moderator
     # notifications, pictures, earlier versions and replies (SET_NULL), one query each
     # whatever the selection, and the pictures' files are listed first (one query;
     # PostgreSQL one more).
-    small = delete_all(28)
+    small = delete_all(29)
     PostFactory.create_batch(50)
-    large = delete_all(28)
+    large = delete_all(29)
 
     assert small == large
     assert not Post.objects.exists()
