@@ -1,6 +1,8 @@
 """Editing a post: the service, the edit and history pages, the "edited" mark, and what follows the text."""
 
 import datetime
+import io
+import json
 import threading
 
 import pytest
@@ -12,6 +14,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from posts import services
+from posts.exports import write_posts_json
 from posts.models import Activity, Mention, Post, PostEdit, Tagging
 from posts.search import search_posts
 from posts.tests.factories import PostEditFactory, PostFactory
@@ -391,3 +394,17 @@ def test_the_history_pages_by_twenty_five(client, me, settings):
 
     assert len(first.context["versions"]) == 25
     assert len(second.context["versions"]) == 5
+
+
+def test_the_export_carries_the_warning_and_the_edit_time(me):
+    services.publish_post(author=me, body="plain")
+    post = services.publish_post(author=me, body="folded", content_warning="cw")
+    services.edit_post(post=post, editor=me, body="folded, edited")
+    out = io.StringIO()
+
+    write_posts_json(me, out)
+
+    plain, folded = json.loads(out.getvalue())["posts"]
+    assert set(plain) == {"body", "timestamp"}
+    assert (folded["body"], folded["content_warning"]) == ("folded, edited", "cw")
+    assert folded["edited"].endswith("Z")
