@@ -333,7 +333,7 @@ def test_options_says_which_methods_a_route_has_without_credentials(client, name
 
 
 ID_ROUTES = {"user", "followers", "following", "follow", "user_posts"}
-POST_ROUTES = {"post", "post_context", "post_like", "post_boost", "post_bookmark"}
+POST_ROUTES = {"post", "post_context", "post_history", "post_like", "post_boost", "post_bookmark"}
 
 
 def _kwargs(name, user, post) -> dict:
