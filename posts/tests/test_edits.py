@@ -408,3 +408,45 @@ def test_the_export_carries_the_warning_and_the_edit_time(me):
     assert set(plain) == {"body", "timestamp"}
     assert (folded["body"], folded["content_warning"]) == ("folded, edited", "cw")
     assert folded["edited"].endswith("Z")
+
+
+# ---------------------------------------------------------------------------
+# Writing a warning: the post box and the reply form
+# ---------------------------------------------------------------------------
+
+
+def test_the_post_box_takes_a_warning(client, me):
+    response = client.post(reverse("posts:home"), {"body": "the ending", "content_warning": " film\nspoilers "})
+
+    assert response.status_code == 302
+    assert Post.objects.get(author=me).content_warning == "film spoilers"
+
+
+def test_a_reply_takes_a_warning(client, me):
+    parent = PostFactory()
+
+    client.post(reverse("posts:reply", args=[parent.pk]), {"body": "no way", "content_warning": "spoilers"})
+
+    assert Post.objects.get(author=me).content_warning == "spoilers"
+
+
+def test_a_long_warning_keeps_what_was_typed(client, me):
+    response = client.post(reverse("posts:home"), {"body": "my words", "content_warning": "w" * 101})
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "content_warning" in form.errors
+    assert (form["body"].value(), form["content_warning"].value()) == ("my words", "w" * 101)
+    assert not Post.objects.exists()
+
+
+def test_the_body_and_pictures_fold_behind_the_warning_for_every_viewer(client, me):
+    post = PostFactory(body="what happens", content_warning="spoilers")
+
+    for signed_in in (True, False):
+        if not signed_in:
+            client.logout()
+        page = client.get(reverse("posts:explore")).text
+        folded = page[page.index(f'id="post-{post.pk}"') :]
+        assert folded.index('<details class="post-cw">') < folded.index("spoilers") < folded.index("what happens")
+        assert folded.index("what happens") < folded.index("</details>")
