@@ -27,6 +27,7 @@ api_patterns = [
     path("posts", posts_api.ExploreView.as_view(), name="posts"),
     path("posts/<int:id>", posts_api.PostDetailView.as_view(), name="post"),
     path("posts/<int:id>/context", posts_api.PostContextView.as_view(), name="post_context"),
+    path("posts/<int:id>/history", posts_api.PostHistoryView.as_view(), name="post_history"),
     path("posts/<int:id>/like", posts_api.LikeView.as_view(), name="post_like"),
     path("posts/<int:id>/boost", posts_api.BoostView.as_view(), name="post_boost"),
     path("posts/<int:id>/bookmark", posts_api.BookmarkView.as_view(), name="post_bookmark"),

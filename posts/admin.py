@@ -32,6 +32,7 @@ from posts.models import (
     Mention,
     Message,
     Post,
+    PostEdit,
     Report,
     Tag,
     Tagging,
@@ -165,6 +166,7 @@ class PostAdmin(AuthorSearchMixin, admin.ModelAdmin):
         "like_count",
         "boost_count",
         "created_at",
+        "edited_at",
     ]
     list_select_related = ["author"]
     list_filter = [LanguageFilter, ("author__is_active", admin.BooleanFieldListFilter), "created_at"]
@@ -177,7 +179,10 @@ class PostAdmin(AuthorSearchMixin, admin.ModelAdmin):
     readonly_fields = [
         "author",
         "body",
+        "content_warning",
         "created_at",
+        "edited_at",
+        "earlier_versions",
         "in_reply_to",
         "conversation",
         "reply_count",
@@ -221,6 +226,14 @@ class PostAdmin(AuthorSearchMixin, admin.ModelAdmin):
     @admin.display(description=_("body"))
     def short_body(self, obj):
         return obj.body[:60]
+
+    @admin.display(description=_("earlier versions"))
+    def earlier_versions(self, obj):
+        """Link to the post's versions in their own list (no count: a post's edits have no bound)."""
+        if obj.edited_at is None:
+            return _("Never edited")
+        url = reverse("admin:posts_postedit_changelist") + f"?post__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("See the earlier versions"))
 
     # Who may delete a post (a moderator) may take this lesser step.
     @admin.action(description=_("Mark the pictures of the selected posts as sensitive"), permissions=["delete"])
@@ -295,6 +308,27 @@ class AttachmentAdmin(ViewAndDeleteAdmin):
     def delete_queryset(self, request, queryset):
         services.delete_files_on_commit([path for picture in queryset for path in picture.paths])
         super().delete_queryset(request, queryset)
+
+
+@admin.register(PostEdit)
+class PostEditAdmin(ViewAndDeleteAdmin):
+    """The versions that edits replaced, newest first; a post's own through its page's link or its id."""
+
+    list_display = ["id", "post_id", "short_body", "content_warning", "created_at"]
+    raw_id_fields = ["post"]
+    readonly_fields = ["post", "body", "content_warning", "created_at"]
+    search_fields = ["post__id"]
+    search_help_text = _("A post's id, for that post's earlier versions.")
+
+    @admin.display(description=_("body"))
+    def short_body(self, obj):
+        return obj.body[:60]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.isdigit() and int(term) <= MAX_ID:
+            return queryset.filter(post_id=int(term)), False  # the (post, created_at) index
+        return (queryset.none() if term else queryset), False
 
 
 class ReactionAdmin(AuthorSearchMixin, ViewAndDeleteAdmin):

@@ -8,6 +8,7 @@ errors and throttles come from microblog/api.py. Paths are wired in microblog/ur
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -36,9 +37,19 @@ from microblog.images import ImageRejected
 from microblog.jsonbody import JSONBodyParser
 from microblog.pagination import MAX_OFFSET
 from posts import services, timelines
-from posts.body import BODY_VALIDATORS, EMPTY_MESSAGE, normalize_body
+from posts.body import BODY_VALIDATORS, EMPTY_MESSAGE, normalize_body, normalize_warning
 from posts.entities import TAG, TAG_MAX_LENGTH, tag_key
-from posts.models import ALT_TEXT_MAX_LENGTH, MAX_ATTACHMENTS, REPORT_COMMENT_MAX_LENGTH, Activity, Post, Report, Tag
+from posts.models import (
+    ALT_TEXT_MAX_LENGTH,
+    CONTENT_WARNING_MAX_LENGTH,
+    MAX_ATTACHMENTS,
+    REPORT_COMMENT_MAX_LENGTH,
+    Activity,
+    Post,
+    PostEdit,
+    Report,
+    Tag,
+)
 from posts.rendering import attachments_of, load_attachments
 from posts.services import prepare_picture
 from posts.threads import read_thread
@@ -48,7 +59,8 @@ AuthorLinks = inline_serializer(
     name="AuthorLinks", fields={"self": serializers.CharField(), "avatar": serializers.CharField()}
 )
 PostLinks = inline_serializer(
-    name="PostLinks", fields={"self": serializers.CharField(), "context": serializers.CharField()}
+    name="PostLinks",
+    fields={"self": serializers.CharField(), "context": serializers.CharField(), "history": serializers.CharField()},
 )
 
 
@@ -92,6 +104,18 @@ class BodyField(StrictCharField):
 
     def to_internal_value(self, data):
         return normalize_body(super().to_internal_value(data))
+
+
+class ContentWarningField(StrictCharField):
+    """A post's content warning: one line of at most 100 characters; empty (or only spaces) is none."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            trim_whitespace=False, allow_blank=True, max_length=CONTENT_WARNING_MAX_LENGTH, required=False, **kwargs
+        )
+
+    def to_internal_value(self, data):
+        return normalize_warning(super().to_internal_value(data))
 
 
 class ReplyToField(serializers.PrimaryKeyRelatedField):
@@ -159,10 +183,16 @@ class PostSerializer(serializers.ModelSerializer):
     """
 
     body = BodyField(help_text=_("1 to 140 characters, not only spaces or invisible characters."))
+    content_warning = ContentWarningField(
+        help_text=_("Shown instead of the body and its pictures until the reader opens the post; empty for none.")
+    )
     language = serializers.CharField(
         read_only=True, allow_null=True, help_text=_("ISO 639-1 code, null when it could not be told.")
     )
     timestamp = serializers.DateTimeField(source="created_at", read_only=True)
+    edited_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=_("When the author last edited the post; null if never.")
+    )
     author = AuthorSerializer(read_only=True)
     in_reply_to = ReplyToField(
         required=False,
@@ -191,8 +221,10 @@ class PostSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "body",
+            "content_warning",
             "language",
             "timestamp",
+            "edited_at",
             "author",
             "in_reply_to",
             "reply_count",
@@ -230,7 +262,11 @@ class PostSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PostLinks)
     def get_links(self, post) -> dict:
-        return {"self": reverse("api:post", args=[post.pk]), "context": reverse("api:post_context", args=[post.pk])}
+        return {
+            "self": reverse("api:post", args=[post.pk]),
+            "context": reverse("api:post_context", args=[post.pk]),
+            "history": reverse("api:post_history", args=[post.pk]),
+        }
 
     def to_representation(self, post):
         data = super().to_representation(post)
@@ -321,6 +357,7 @@ class ExploreView(PostListView):
                 in_reply_to=form.validated_data.get("in_reply_to"),
                 pictures=form.validated_data.get("pictures", []),
                 is_sensitive=form.validated_data.get("is_sensitive", False),
+                content_warning=form.validated_data.get("content_warning", ""),
             )
         except services.ReplyRefused as refusal:
             # Deleted after the field's check: the same answer as if it had gone before.
@@ -393,19 +430,59 @@ class UserPostsView(PostListView):
         return for_caller(Post.objects.by_author(author), self.request)
 
 
+class PostChangeSerializer(serializers.Serializer):
+    """The body of PATCH /api/posts/<id>: a new text, a new warning, or both; what is left out stays."""
+
+    body = BodyField(required=False, help_text=_("1 to 140 characters, not only spaces or invisible characters."))
+    content_warning = ContentWarningField(help_text=_("The new warning; empty to remove it."))
+
+
 @extend_schema_view(
     get=extend_schema(
         operation_id="get_post", summary=_("Get a post"), responses={200: PostSerializer, **error_responses(404)}
     )
 )
 class PostDetailView(MethodBeforeAuthenticationMixin, generics.RetrieveAPIView):
-    """GET: one post; DELETE: delete it if it is yours."""
+    """GET: one post; PATCH: edit its text or warning if it is yours; DELETE: delete it if it is yours."""
 
     serializer_class = PostSerializer
     lookup_url_kwarg = "id"
 
     def get_queryset(self):
         return for_caller(Post.objects, self.request)
+
+    @extend_schema(
+        operation_id="edit_post",
+        summary=_("Edit your post"),
+        description=_(
+            "Change the text, the content warning, or both; a field left out stays as it is. The version "
+            "replaced is kept in the post's history; the same text again records nothing. Mentions and "
+            "hashtags follow the new text, and people newly mentioned are notified. Pictures cannot be edited."
+        ),
+        request=PostChangeSerializer,
+        responses={200: PostSerializer, **error_responses(400, 403, 404, 415)},
+    )
+    def patch(self, request, id):
+        post = self.get_object()
+        if post.author_id != request.user.pk:
+            raise PermissionDenied(_("You can only edit your own posts."))
+        form = PostChangeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            services.edit_post(
+                post=post,
+                editor=request.user,
+                body=form.validated_data.get("body", post.body),
+                content_warning=form.validated_data.get("content_warning"),
+            )
+        except services.EditRefused as refusal:
+            if refusal.code == "gone":
+                raise Http404 from None
+            raise PermissionDenied(refusal.messages[0]) from None
+        except ValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        fresh = get_object_or_404(self.get_queryset(), pk=post.pk)
+        return Response(self.get_serializer(fresh).data)
 
     @extend_schema(
         operation_id="delete_post",
@@ -463,6 +540,38 @@ class PostContextView(MethodBeforeAuthenticationMixin, APIView):
                 "descendants": PostSerializer(descendants, many=True, context=context).data,
             }
         )
+
+
+class PostVersionSerializer(serializers.ModelSerializer):
+    """An earlier version of a post, as an edit replaced it."""
+
+    created_at = serializers.DateTimeField(read_only=True, help_text=_("When this version was written."))
+
+    class Meta:
+        model = PostEdit
+        fields = ["body", "content_warning", "created_at"]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="list_post_history",
+        summary=_("List a post's earlier versions"),
+        description=_(
+            "The versions that edits replaced, the most recent first; empty for a post never edited. "
+            "The post itself shows the current version."
+        ),
+        responses={200: PostVersionSerializer(many=True), **error_responses(404)},
+    )
+)
+class PostHistoryView(MethodBeforeAuthenticationMixin, generics.ListAPIView):
+    """GET: the earlier versions of a post, the most recent first (counted exactly: one post's rows)."""
+
+    serializer_class = PostVersionSerializer
+
+    def get_queryset(self):
+        post = get_object_or_404(Post.objects.visible_to(self.request.user).only("pk"), pk=self.kwargs["id"])
+        return PostEdit.objects.of(post)
 
 
 class PostReactionView(MethodBeforeAuthenticationMixin, APIView):

@@ -65,3 +65,12 @@ def clean_body(text: str) -> str:
     body = normalize_body(text)
     validate_body(body)
     return body
+
+
+def normalize_warning(text: str) -> str:
+    """Return a content warning as one line: the body's normalisation, then every run of whitespace one space.
+
+    A warning is a short summary shown in one line (posts/_post.html's <summary>); a
+    warning of only spaces or invisible characters is no warning.
+    """
+    return " ".join(normalize_body(text).split())

@@ -13,10 +13,16 @@ BATCH_SIZE = 2000
 PROGRESS_INTERVAL = 0.5
 
 
-def write_posts_json(user, out, *, on_progress: Callable[[int, int], None] | None = None, site_url: str = "") -> int:
-    """Write `{"posts": [{"body", "timestamp", "pictures"?}, ...]}` (oldest first) to text stream `out`.
+def _utc(moment) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
-    A post with pictures lists each one's `url` (its large size; absolute when the
+
+def write_posts_json(user, out, *, on_progress: Callable[[int, int], None] | None = None, site_url: str = "") -> int:
+    """Write `{"posts": [{"body", "timestamp", "content_warning"?, "edited"?, "pictures"?}, ...]}` (oldest first).
+
+    Written to the text stream `out`. A post with a content warning has it, an edited
+    post the time of its last edit (`edited`; the earlier versions stay on the site). A
+    post with pictures lists each one's `url` (its large size; absolute when the
     storage's URLs are paths and `site_url` is given) and `alt_text`. Rows are read in
     batches with a server-side cursor where the database has one, and the pictures of
     each batch in one more query, so memory stays flat whatever the number of posts.
@@ -26,14 +32,18 @@ def write_posts_json(user, out, *, on_progress: Callable[[int, int], None] | Non
     total = posts.count()
     written, last_report = 0, time.monotonic()
     out.write('{"posts": [')
-    rows = posts.values_list("pk", "body", "created_at", "attachment_count").iterator(chunk_size=BATCH_SIZE)
+    fields = ("pk", "body", "created_at", "attachment_count", "content_warning", "edited_at")
+    rows = posts.values_list(*fields).iterator(chunk_size=BATCH_SIZE)
     while batch := list(itertools.islice(rows, BATCH_SIZE)):
-        pictures = _pictures_of([pk for pk, _body, _created, count in batch if count], site_url)
-        for pk, body, created_at, _count in batch:
+        pictures = _pictures_of([pk for pk, _body, _created, count, *_rest in batch if count], site_url)
+        for pk, body, created_at, _count, warning, edited_at in batch:
             if written:
                 out.write(", ")
-            timestamp = created_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-            entry = {"body": body, "timestamp": timestamp}
+            entry = {"body": body, "timestamp": _utc(created_at)}
+            if warning:
+                entry["content_warning"] = warning
+            if edited_at is not None:
+                entry["edited"] = _utc(edited_at)
             if pk in pictures:
                 entry["pictures"] = pictures[pk]
             out.write(json.dumps(entry, ensure_ascii=False))

@@ -16,8 +16,15 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from microblog.forms import submit_helper
 from microblog.images import ACCEPTED_TYPES, ImageRejected
-from posts.body import BODY_MAX_LENGTH, EMPTY_MESSAGE, normalize_body, validate_body
-from posts.models import ALT_TEXT_MAX_LENGTH, MAX_ATTACHMENTS, REPORT_COMMENT_MAX_LENGTH, Post, Report
+from posts.body import BODY_MAX_LENGTH, EMPTY_MESSAGE, normalize_body, normalize_warning, validate_body
+from posts.models import (
+    ALT_TEXT_MAX_LENGTH,
+    CONTENT_WARNING_MAX_LENGTH,
+    MAX_ATTACHMENTS,
+    REPORT_COMMENT_MAX_LENGTH,
+    Post,
+    Report,
+)
 from posts.search import MAX_QUERY_LENGTH, SORTS
 from posts.services import (
     REPORT_MAX_POSTS,
@@ -87,6 +94,39 @@ class BodyForm(forms.Form):
         return [Field("body", template="posts/_body_field.html")]
 
 
+class ContentWarningField(forms.CharField):
+    """An optional warning shown instead of the post until the reader opens it; one line, at most 100 characters.
+
+    No `maxlength` attribute, for the body's reason: the server counts code points.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Content warning (optional)"))
+        kwargs.setdefault(
+            "help_text", _("Readers see only this line until they choose to open the post and its pictures.")
+        )
+        super().__init__(required=False, max_length=CONTENT_WARNING_MAX_LENGTH, strip=False, **kwargs)
+        self.widget.attrs.pop("maxlength", None)
+        self.widget.attrs.update({"autocomplete": "off", "placeholder": _("Spoilers, food, politics…")})
+
+    def to_python(self, value):
+        return normalize_warning(super().to_python(value))
+
+
+class EditPostForm(BodyForm):
+    """The edit page of a post: its text and its warning (pictures cannot be changed)."""
+
+    label = _("Text")
+    placeholder = ""
+    label_hidden = False
+    submit_label = _("Save changes")
+
+    content_warning = ContentWarningField()
+
+    def layout_fields(self) -> list:
+        return [Field("content_warning"), *super().layout_fields()]
+
+
 class MultipleImageInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -129,6 +169,7 @@ class PostForm(BodyForm):
     _body_form.html reads to set its enctype.
     """
 
+    content_warning = ContentWarningField()
     images = PicturesField(label=_("Add pictures"))
     is_sensitive = forms.BooleanField(label=_("Mark the pictures as sensitive"), required=False)
 
@@ -147,7 +188,11 @@ class PostForm(BodyForm):
             self.fields[f"alt_text_{number}"].widget.attrs.pop("maxlength", None)
 
     def layout_fields(self) -> list:
-        return [*super().layout_fields(), Field("images", template="posts/_attachments_field.html")]
+        return [
+            *super().layout_fields(),
+            Field("content_warning"),
+            Field("images", template="posts/_attachments_field.html"),
+        ]
 
     def alt_text_fields(self) -> list:
         return [self[f"alt_text_{number}"] for number in range(1, MAX_ATTACHMENTS + 1)]
@@ -165,9 +210,10 @@ class PostForm(BodyForm):
         return cleaned
 
     def post_fields(self) -> dict:
-        """Return what publish_post takes from this form: the body, the pictures, and whether they are sensitive."""
+        """Return what publish_post takes from this form: the body, the warning, the pictures, "sensitive"."""
         return {
             "body": self.cleaned_data["body"],
+            "content_warning": self.cleaned_data["content_warning"],
             "pictures": self.cleaned_data["images"],
             "is_sensitive": self.cleaned_data["is_sensitive"],
         }

@@ -16,6 +16,9 @@ from microblog.counters import KeepsCountersOnSave
 from posts.body import BODY_MAX_LENGTH
 from posts.entities import TAG_MAX_LENGTH
 
+# A content warning is a short line ("spoilers", "food", "politics"), not a second post.
+CONTENT_WARNING_MAX_LENGTH = 100
+
 
 class PostQuerySet(models.QuerySet):
     def visible(self):
@@ -43,8 +46,10 @@ class PostQuerySet(models.QuerySet):
             .select_related("author", "in_reply_to__author")
             .only(
                 "body",
+                "content_warning",
                 "language",
                 "created_at",
+                "edited_at",
                 "conversation",
                 "reply_count",
                 "like_count",
@@ -130,8 +135,15 @@ class Post(KeepsCountersOnSave, models.Model):
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="posts", verbose_name=_("author"))
     body = models.CharField(_("body"), max_length=BODY_MAX_LENGTH)
+    # Shown instead of the body (and its pictures) until the reader opens it; blank: none.
+    content_warning = models.CharField(
+        _("content warning"), max_length=CONTENT_WARNING_MAX_LENGTH, blank=True, default="", db_default=""
+    )
     language = models.CharField(_("language"), max_length=5, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # When the author last changed the text or the warning (posts.services.edit_post);
+    # the versions it replaced are PostEdit rows.
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True, editable=False)
     # A deleted parent leaves its replies standing: they show "a deleted post" above them.
     in_reply_to = models.ForeignKey(
         "self", models.SET_NULL, null=True, blank=True, related_name="replies", verbose_name=_("in reply to")
@@ -184,6 +196,42 @@ class Post(KeepsCountersOnSave, models.Model):
     def is_reply(self) -> bool:
         """Whether the post was written as a reply (its parent may since have been deleted)."""
         return self.conversation is not None
+
+    def get_history_url(self):
+        return reverse("posts:history", args=[self.pk])
+
+
+class PostEditQuerySet(models.QuerySet):
+    def of(self, post):
+        """Return the earlier versions of `post`, the most recent first."""
+        return self.filter(post=post).order_by("-created_at", "-pk")
+
+
+class PostEdit(models.Model):
+    """A version of a post that an edit replaced: its text and warning, and since when it was shown.
+
+    `created_at` is when this version was written (the post's own time for the first
+    version, the previous edit's time after that), so the history lists each version
+    with the time it went up.
+    """
+
+    post = models.ForeignKey(Post, models.CASCADE, related_name="edits", verbose_name=_("post"))
+    body = models.CharField(_("body"), max_length=BODY_MAX_LENGTH)
+    content_warning = models.CharField(_("content warning"), max_length=CONTENT_WARNING_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(_("written at"))
+
+    objects = PostEditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("earlier version")
+        verbose_name_plural = _("earlier versions")
+        indexes = [
+            # The history page: one post's versions, newest first.
+            models.Index(fields=["post", "-created_at"], name="postedit_post_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.post_id} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
 # At most this many pictures per post; the position is 0 to 3.

@@ -79,10 +79,13 @@ def post_key(post, viewer, page_wide: tuple) -> str:
     inputs = (
         post.pk,
         post.body,
+        post.content_warning,  # the fold over the body and its pictures
         post.language,
         str(getattr(post, "highlighted_body", "")),  # a search's <mark>s
         post.created_at.isoformat(),
         _age_bucket(post.created_at, timezone.now()),  # "5 minutes ago", "20 Nov"
+        post.edited_at and post.edited_at.isoformat(),  # "edited", and when
+        post.edited_at and _age_bucket(post.edited_at, timezone.now()),
         author.username,
         author.email,  # with the username and the provider: the identicon or Gravatar
         stored_variant_path(author.avatar_variants, 48),  # an uploaded avatar: a new one is a new path

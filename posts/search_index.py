@@ -1,10 +1,11 @@
-"""The database-side search index of post bodies: create, drop and rebuild it per vendor.
+"""The database-side search index of posts (body and content warning): create, drop and rebuild it per vendor.
 
 PostgreSQL keeps a generated `tsvector` column with a GIN index; SQLite keeps an FTS5
 table whose content is posts_post itself, synced by triggers. Either way the database
-maintains the index on every write, so it cannot drift from the posts table. The
-rebuild_search_index command runs these statements; migration 0004 carries a frozen
-copy of them, so changing them needs a new migration.
+maintains the index on every write (an edit included), so it cannot drift from the
+posts table. The rebuild_search_index command runs these statements; migrations 0004
+and 0014 (which added the content warning) carry frozen copies of them, so changing
+them needs a new migration.
 """
 
 from django.db import transaction
@@ -14,6 +15,8 @@ from django.db import transaction
 PG_CONFIG = "microblog_search"
 PG_COLUMN = "search_vector"
 PG_INDEX = "post_search_vector"
+# What is indexed: the warning is searchable too (a reader may remember "spoilers").
+PG_TEXT = "content_warning || ' ' || body"
 
 PG_CREATE = [
     # unaccent is a trusted extension: the database owner may create it without superuser.
@@ -38,7 +41,7 @@ PG_CREATE = [
             WHERE attrelid = 'posts_post'::regclass AND attname = '{PG_COLUMN}' AND NOT attisdropped
         ) THEN
             ALTER TABLE posts_post ADD COLUMN {PG_COLUMN} tsvector
-                GENERATED ALWAYS AS (to_tsvector('{PG_CONFIG}'::regconfig, body)) STORED;
+                GENERATED ALWAYS AS (to_tsvector('{PG_CONFIG}'::regconfig, {PG_TEXT})) STORED;
         END IF;
         -- fastupdate off: a post has a dozen words, so adding them to the index directly
         -- is cheap, and searches never have to scan a backlog of pending entries.
@@ -61,24 +64,27 @@ SQLITE_CREATE = [
     # External content: the FTS table stores only the index and reads bodies from posts_post.
     f"""
     CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_TABLE} USING fts5(
-        body, content='posts_post', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+        body, content_warning, content='posts_post', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
     )
     """,
     f"""
     CREATE TRIGGER IF NOT EXISTS {SQLITE_TABLE}_insert AFTER INSERT ON posts_post BEGIN
-        INSERT INTO {SQLITE_TABLE}(rowid, body) VALUES (new.id, new.body);
+        INSERT INTO {SQLITE_TABLE}(rowid, body, content_warning) VALUES (new.id, new.body, new.content_warning);
     END
     """,
     # An external-content table must be told the old text to remove its terms.
     f"""
     CREATE TRIGGER IF NOT EXISTS {SQLITE_TABLE}_delete AFTER DELETE ON posts_post BEGIN
-        INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}, rowid, body) VALUES ('delete', old.id, old.body);
+        INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}, rowid, body, content_warning)
+            VALUES ('delete', old.id, old.body, old.content_warning);
     END
     """,
     f"""
-    CREATE TRIGGER IF NOT EXISTS {SQLITE_TABLE}_update AFTER UPDATE OF id, body ON posts_post BEGIN
-        INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}, rowid, body) VALUES ('delete', old.id, old.body);
-        INSERT INTO {SQLITE_TABLE}(rowid, body) VALUES (new.id, new.body);
+    CREATE TRIGGER IF NOT EXISTS {SQLITE_TABLE}_update AFTER UPDATE OF id, body, content_warning ON posts_post BEGIN
+        INSERT INTO {SQLITE_TABLE}({SQLITE_TABLE}, rowid, body, content_warning)
+            VALUES ('delete', old.id, old.body, old.content_warning);
+        INSERT INTO {SQLITE_TABLE}(rowid, body, content_warning) VALUES (new.id, new.body, new.content_warning);
     END
     """,
 ]

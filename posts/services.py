@@ -25,7 +25,7 @@ from accounts.models import Follow, User
 from accounts.services import add_notification, refuse_if_blocked
 from microblog.images import Variant, delete_files, make_variants, open_image, save_variants
 from microblog.request_id import current_request_id
-from posts.body import normalize_body
+from posts.body import normalize_body, normalize_warning
 from posts.emails import send_export_email, send_new_report_email, send_report_resolved_email, send_warning_email
 from posts.entities import parse, tag_key
 from posts.exports import write_posts_json
@@ -43,6 +43,7 @@ from posts.models import (
     Mention,
     Message,
     Post,
+    PostEdit,
     Report,
     Tag,
     Tagging,
@@ -87,6 +88,7 @@ def publish_post(
     in_reply_to: Post | None = None,
     pictures: Sequence[NewPicture] = (),
     is_sensitive: bool = False,
+    content_warning: str = "",
 ) -> Post:
     """Validate and save a post by `author` (a reply when `in_reply_to` is given), with its pictures, mentions and tags.
 
@@ -103,7 +105,13 @@ def publish_post(
             stored.append(save_variants(picture.variants, folder=ATTACHMENT_FOLDER))
         with transaction.atomic():
             sensitive = is_sensitive and bool(pictures)
-            post = _publish(author=author, body=body, in_reply_to=in_reply_to, is_sensitive=sensitive)
+            post = _publish(
+                author=author,
+                body=body,
+                in_reply_to=in_reply_to,
+                is_sensitive=sensitive,
+                content_warning=content_warning,
+            )
             _attach(post, pictures, stored)
     except BaseException:
         delete_files(path for variants in stored for path in _variant_paths(variants))
@@ -117,9 +125,15 @@ def too_many_pictures_message() -> str:
     ) % {"count": MAX_ATTACHMENTS}
 
 
-def _publish(*, author: User, body: str, in_reply_to: Post | None, is_sensitive: bool) -> Post:
+def _publish(*, author: User, body: str, in_reply_to: Post | None, is_sensitive: bool, content_warning: str) -> Post:
     body = normalize_body(body)
-    post = Post(author=author, body=body, language=detect_language(body), is_sensitive=is_sensitive)
+    post = Post(
+        author=author,
+        body=body,
+        content_warning=normalize_warning(content_warning),
+        language=detect_language(body),
+        is_sensitive=is_sensitive,
+    )
     if in_reply_to is not None:
         # Locked, so the parent cannot be deleted between this check and the insert.
         parent = Post.objects.visible().select_for_update(of=("self",)).filter(pk=in_reply_to.pk).first()
@@ -131,16 +145,86 @@ def _publish(*, author: User, body: str, in_reply_to: Post | None, is_sensitive:
         post.conversation = parent.conversation or parent.pk
     post.full_clean()
     post.save()
-    entities = parse(body)
-    _store_tags(post, entities.tags)
-    mentioned = list(User.objects.active().named_any(entities.mentions).only("pk"))
-    Mention.objects.bulk_create([Mention(post=post, user=user) for user in mentioned])
+    mentioned = _link_entities(post, is_new=True)
     if post.in_reply_to is not None and post.in_reply_to.author_id != author.pk:
         _notify(recipient_id=post.in_reply_to.author_id, actor=author, kind=Activity.Kind.REPLY, post=post)
     for user in mentioned:
         if user.pk not in (author.pk, post.in_reply_to and post.in_reply_to.author_id):
             _notify(recipient_id=user.pk, actor=author, kind=Activity.Kind.MENTION, post=post)
     return post
+
+
+def _link_entities(post: Post, *, is_new: bool) -> list[User]:
+    """Make `post`'s Mention and Tagging rows say what its body names now; return the people newly mentioned.
+
+    The one reading of a body into rows (posts/entities.py), for a new post and an edited
+    one alike: rows the text no longer names go, new ones come, the others stay. A new
+    post has no rows yet, so nothing is read or deleted for it.
+    """
+    entities = parse(post.body)
+    mentioned = list(User.objects.active().named_any(entities.mentions).only("pk"))
+    tags, kept_tags, kept_mentions = entities.tags, set(), set()
+    if not is_new:
+        keys = [tag_key(name) for name in tags]
+        Tagging.objects.filter(post=post).exclude(tag__key__in=keys).delete()
+        kept_tags = set(Tagging.objects.filter(post=post).values_list("tag__key", flat=True))
+        Mention.objects.filter(post=post).exclude(user__in=[user.pk for user in mentioned]).delete()
+        kept_mentions = set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
+    _store_tags(post, [name for name in tags if tag_key(name) not in kept_tags])
+    added = [user for user in mentioned if user.pk not in kept_mentions]
+    Mention.objects.bulk_create([Mention(post=post, user=user) for user in added])
+    return added
+
+
+class EditRefused(ValidationError):
+    """The post cannot be edited: it is gone (deleted meanwhile), or it is not the editor's."""
+
+
+@transaction.atomic
+def edit_post(*, post: Post, editor: User, body: str, content_warning: str | None = None) -> bool:
+    """Change the text (and the warning, unless None) of `editor`'s own `post`; return False when nothing changed.
+
+    The version replaced is kept as a PostEdit row. The row is locked first, so of two
+    edits at once the last wins and the version between them is kept too. The language
+    is detected again; mentions and tags follow the new text (_link_entities, as at
+    publishing), and the people newly mentioned are told, once per post whatever the
+    edits (a removed mention takes nothing back). The search index is the database's
+    own (posts/search_index.py) and follows the UPDATE. Pictures are not editable.
+    """
+    current = Post.objects.select_for_update(of=("self",)).filter(pk=post.pk).first()
+    if current is None:
+        raise EditRefused(_("This post is no longer available."), code="gone")
+    if current.author_id != editor.pk:
+        raise EditRefused(_("You can only edit your own posts."), code="not_yours")
+    body = normalize_body(body)
+    warning = current.content_warning if content_warning is None else normalize_warning(content_warning)
+    if (body, warning) == (current.body, current.content_warning):
+        return False
+    replaced = PostEdit(
+        post=current,
+        body=current.body,
+        content_warning=current.content_warning,
+        created_at=current.edited_at or current.created_at,
+    )
+    current.body, current.content_warning = body, warning
+    others = [field.name for field in Post._meta.concrete_fields if field.name not in ("body", "content_warning")]
+    current.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
+    replaced.save()
+    current.language = detect_language(body)
+    current.edited_at = timezone.now()
+    current.save(update_fields=["body", "content_warning", "language", "edited_at"])
+    added = _link_entities(current, is_new=False)
+    told = set()
+    if added:
+        earlier = Activity.objects.filter(post=current, kind__in=[Activity.Kind.REPLY, Activity.Kind.MENTION])
+        told = set(earlier.values_list("recipient_id", flat=True))
+    for user in added:
+        if user.pk not in told:
+            _notify(recipient_id=user.pk, actor=editor, kind=Activity.Kind.MENTION, post=current)
+    # The caller's object shows the new version too.
+    post.body, post.content_warning = current.body, current.content_warning
+    post.language, post.edited_at = current.language, current.edited_at
+    return True
 
 
 def _attach(post: Post, pictures: Sequence[NewPicture], stored: list[dict]) -> None:

@@ -16,6 +16,8 @@ urlpatterns = [
     path("post/<int:pk>/", views.PostView.as_view(), name="post"),
     path("post/<int:pk>/reply/", views.ReplyView.as_view(), name="reply"),
     path("post/<int:pk>/delete/", views.DeletePostView.as_view(), name="delete"),
+    path("post/<int:pk>/edit/", views.EditPostView.as_view(), name="edit"),
+    path("post/<int:pk>/history/", views.PostHistoryView.as_view(), name="history"),
     path("post/<int:pk>/like/", views.ReactionView.as_view(action="like_post"), name="like"),
     path("post/<int:pk>/unlike/", views.ReactionView.as_view(action="unlike_post"), name="unlike"),
     path("post/<int:pk>/boost/", views.ReactionView.as_view(action="boost_post"), name="boost"),

@@ -32,8 +32,8 @@ from microblog.throttling import ReactionRateThrottle, TranslateRateThrottle, th
 from posts import services, timelines
 from posts.activity import attach_posts, group_activities
 from posts.entities import segments, tag_key
-from posts.forms import MessageForm, NewMessageForm, PostForm, ReportForm, SearchForm, TranslateForm
-from posts.models import Activity, ExportJob, Like, Message, Post, Tag, Tagging
+from posts.forms import EditPostForm, MessageForm, NewMessageForm, PostForm, ReportForm, SearchForm, TranslateForm
+from posts.models import Activity, ExportJob, Like, Message, Post, PostEdit, Tag, Tagging
 from posts.rendering import mention_names, render_posts
 from posts.search import SORTS, search_people, search_posts, with_highlights
 from posts.threads import read_thread
@@ -360,6 +360,76 @@ class DeletePostView(InPlaceActionMixin, View):
             redirect_to=reverse("posts:profile", args=[request.user.username]),
             message=_("Your post has been deleted."),
         )
+
+
+class EditPostView(LoginRequiredMixin, FormView):
+    """GET: the form with one of your own posts' text and warning; POST: save them, go to the post.
+
+    Someone else's post is a 404, as for Delete (other people's post ids are not revealed).
+    The text is kept on an error; the same text again records nothing.
+    """
+
+    template_name = "posts/edit.html"
+    form_class = EditPostForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.edited = get_object_or_404(Post.objects.for_display().with_viewer_state(request.user), pk=kwargs["pk"])
+        if self.edited.author_id != request.user.pk:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"body": self.edited.body, "content_warning": self.edited.content_warning}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "post": self.edited}
+
+    def form_valid(self, form):
+        try:
+            changed = services.edit_post(
+                post=self.edited,
+                editor=self.request.user,
+                body=form.cleaned_data["body"],
+                content_warning=form.cleaned_data["content_warning"],
+            )
+        except services.EditRefused as refusal:
+            if refusal.code == "gone":
+                raise Http404 from None
+            form.add_error(None, refusal.messages)
+            return self.form_invalid(form)
+        except ValidationError as error:
+            for field, found in error.message_dict.items():
+                form.add_error(field if field in form.fields else "body", found)
+            return self.form_invalid(form)
+        if changed:
+            messages.success(self.request, _("Your post has been updated."))
+        else:
+            messages.info(self.request, _("Nothing changed: the post is as it was."))
+        return redirect(f"{self.edited.get_absolute_url()}#post-{self.edited.pk}")
+
+
+class PostHistoryView(PublicReadMixin, LookaheadPaginationMixin, ListView):
+    """The post as it is now, above its earlier versions, the most recent first, each with its time.
+
+    As public as the post itself; the versions are plain text (their mentions and tags
+    were read from the text that replaced them).
+    """
+
+    template_name = "posts/history.html"
+    context_object_name = "versions"
+    paginate_by = settings.POSTS_PER_PAGE
+
+    def get_queryset(self):
+        self.edited = get_object_or_404(
+            Post.objects.visible_to(self.request.user).for_display().with_viewer_state(self.request.user),
+            pk=self.kwargs["pk"],
+        )
+        return PostEdit.objects.of(self.edited)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "post": self.edited}
 
 
 @method_decorator(never_cache, name="dispatch")  # private messages: no cache may keep them

@@ -147,10 +147,10 @@ def test_the_moderators_group_has_exactly_the_moderation_permissions():
         ("posts", "delete_post"),
         ("posts", "view_message"),
         ("posts", "delete_message"),
-        # What a post's deletion cascades to (posts/migrations/0010 and 0012).
+        # What a post's deletion cascades to (posts/migrations/0010, 0013 and 0015).
         *(
             ("posts", f"{action}_{model}")
-            for model in ("like", "boost", "bookmark", "mention", "tagging", "activity", "attachment")
+            for model in ("like", "boost", "bookmark", "mention", "tagging", "activity", "attachment", "postedit")
             for action in ("view", "delete")
         ),
         # The moderation queue (posts/migrations/0015).

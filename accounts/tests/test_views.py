@@ -766,13 +766,13 @@ def test_deleting_the_account_removes_everything_and_signs_out(client, me, djang
     NotificationFactory(user=friend)
 
     # The cascade reaches the conversation tables too (likes, boosts, bookmarks, mentions,
-    # taggings, notifications, pictures): one query per table, however many rows they hold,
+    # taggings, notifications, pictures, posts' earlier versions): one query per table, however many rows they hold,
     # and one listing the pictures' files first (posts' account_deleting receiver); the
     # blocks and mutes (both ways) and the two-factor devices (the authenticator's table
     # and the recovery codes' one); reports: those about the user go (with their links to
     # posts), those they filed or were assigned keep standing without them (two SET
     # NULLs), and the user's posts leave the reports that named them.
-    with django_assert_max_num_queries(44):
+    with django_assert_max_num_queries(45):
         response = client.post(DELETE, {"password": DEFAULT_PASSWORD})
     page = client.get(response["Location"])
 

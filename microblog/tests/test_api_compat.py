@@ -277,9 +277,10 @@ ROUTE_METHODS = {
     "mutes": {"GET"},
     "user_posts": {"GET"},
     "posts": {"GET", "POST"},
-    "post": {"GET", "DELETE"},
+    "post": {"GET", "PATCH", "DELETE"},
     "feed": {"GET"},
     "post_context": {"GET"},
+    "post_history": {"GET"},
     "post_like": {"POST", "DELETE"},
     "post_boost": {"POST", "DELETE"},
     "post_bookmark": {"POST", "DELETE"},
@@ -337,7 +338,7 @@ def test_options_says_which_methods_a_route_has_without_credentials(client, name
 
 
 ID_ROUTES = {"user", "followers", "following", "follow", "block", "mute", "user_posts"}
-POST_ROUTES = {"post", "post_context", "post_like", "post_boost", "post_bookmark"}
+POST_ROUTES = {"post", "post_context", "post_history", "post_like", "post_boost", "post_bookmark"}
 
 
 def _kwargs(name, user, post) -> dict:

@@ -58,6 +58,8 @@ def args_for(world):
         "posts:reply": [world.post.pk],
         "posts:tag": ["django"],
         "posts:delete": [world.post.pk],
+        "posts:edit": [world.post.pk],
+        "posts:history": [world.post.pk],
         "posts:like": [world.post.pk],
         "posts:unlike": [world.post.pk],
         "posts:boost": [world.post.pk],
@@ -112,6 +114,7 @@ def args_for(world):
         "api:post": [world.post.pk],
         "api:feed": [],
         "api:post_context": [world.post.pk],
+        "api:post_history": [world.post.pk],
         "api:post_like": [world.post.pk],
         "api:post_boost": [world.post.pk],
         "api:post_bookmark": [world.post.pk],
@@ -134,6 +137,8 @@ PRIVATE = {
     "posts:reply": [("get", "login"), ("post", "login")],
     "posts:tag": [("get", "read")],
     "posts:delete": [("post", "login")],
+    "posts:edit": [("get", "login"), ("post", "login")],
+    "posts:history": [("get", "read")],
     "posts:like": [("post", "login")],
     "posts:unlike": [("post", "login")],
     "posts:boost": [("post", "login")],
@@ -185,9 +190,10 @@ PRIVATE = {
     "api:mutes": [("get", 401)],
     "api:user_posts": [("get", 401)],
     "api:posts": [("get", 401), ("post", 401)],
-    "api:post": [("get", 401), ("delete", 401)],
+    "api:post": [("get", 401), ("patch", 401), ("delete", 401)],
     "api:feed": [("get", 401)],
     "api:post_context": [("get", 401)],
+    "api:post_history": [("get", 401)],
     "api:post_like": [("post", 401), ("delete", 401)],
     "api:post_boost": [("post", 401), ("delete", 401)],
     "api:post_bookmark": [("post", 401), ("delete", 401)],
@@ -317,6 +323,16 @@ def test_others_cannot_delete_a_post(as_bob, world):
 
     assert response.status_code == 404
     assert Post.objects.filter(pk=world.post.pk).exists()
+
+
+def test_others_cannot_edit_a_post(as_bob, world):
+    form = as_bob.get(reverse("posts:edit", args=[world.post.pk]))
+    response = as_bob.post(reverse("posts:edit", args=[world.post.pk]), {"body": "bob was here"})
+
+    assert (form.status_code, response.status_code) == (404, 404)
+    world.post.refresh_from_db()
+    assert world.post.body == "alice's post"
+    assert not world.post.edits.exists()
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,7 @@ SEES = {
     "posts:profile_replies": ([NAME], {}, POST_WORD, THREE),
     "posts:post": (["post"], {}, POST_WORD, THREE),
     "posts:reply": (["post"], {}, POST_WORD, THREE),
+    "posts:history": (["post"], {}, POST_WORD, THREE),
     "posts:likes": (["carls"], {}, NAME, THREE),
     "posts:boosts": (["carls"], {}, NAME, THREE),
     "posts:bookmarks": ([], {}, POST_WORD, THREE),
@@ -58,6 +59,7 @@ SEES = {
     "api:tag_posts": (["safetytag"], {}, POST_WORD, FEED),
     "api:post": (["post"], {}, POST_WORD, THREE),
     "api:post_context": (["carls"], {}, POST_WORD, THREE),
+    "api:post_history": (["post"], {}, "drafts", THREE),  # the version before her edit
     "api:user_posts": (["ana"], {}, POST_WORD, THREE),
     "api:user": (["ana"], {}, ABOUT_WORD, THREE),
     "api:users": ([], {}, NAME, THREE),
@@ -71,6 +73,7 @@ SEES = {
 NO_ONE_SHOWN = {
     # Actions: what each refuses across a block is tested in accounts/tests/test_safety.py.
     "posts:delete": "an action on your own post",
+    "posts:edit": "your own post (anyone else's is a 404)",
     "posts:like": "an action",
     "posts:unlike": "an action",
     "posts:boost": "an action",
@@ -128,7 +131,8 @@ def world():
     services.follow_user(follower=ana, followed=carl)
     services.follow_user(follower=carl, followed=ana)
     carls = PostFactory(author=carl, body="carl's question")
-    post = post_services.publish_post(author=ana, body=f"Ana writes {POST_WORD} #safetytag")
+    post = post_services.publish_post(author=ana, body=f"Ana drafts {POST_WORD} #safetytag")
+    post_services.edit_post(post=post, editor=ana, body=f"Ana writes {POST_WORD} #safetytag")
     post_services.publish_post(author=ana, body=f"Ana answers {POST_WORD}", in_reply_to=carls)
     post_services.like_post(user=ana, post=carls)
     post_services.boost_post(user=ana, post=carls)

@@ -122,6 +122,8 @@ ACTION_NAMES = (
     "boosts",
     "delete",
     "report",
+    "edit",
+    "history",
 )
 
 
@@ -147,6 +149,7 @@ def _action_labels() -> dict[str, str]:
         "bookmark": _("Bookmark"),
         "unbookmark": _("Remove bookmark"),
         "delete": _("Delete"),
+        "edit": _("Edit"),
         "confirm_delete": _("Delete this post? This cannot be undone."),
         "report_post": _("Report this post to the moderators"),
     }

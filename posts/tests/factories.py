@@ -16,6 +16,7 @@ from posts.models import (
     Mention,
     Message,
     Post,
+    PostEdit,
     Report,
     Tag,
     Tagging,
@@ -29,6 +30,18 @@ class PostFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Post
+
+
+class PostEditFactory(factory.django.DjangoModelFactory):
+    """An earlier version of a post (what services.edit_post keeps); the post is not changed."""
+
+    post = factory.SubFactory(PostFactory)
+    body = factory.Faker("sentence", nb_words=6)
+    content_warning = ""
+    created_at = factory.LazyAttribute(lambda edit: edit.post.created_at)
+
+    class Meta:
+        model = PostEdit
 
 
 class MessageFactory(factory.django.DjangoModelFactory):

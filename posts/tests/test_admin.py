@@ -15,7 +15,7 @@ from accounts.tests.factories import FollowFactory, UserFactory
 from microblog.pagination import EstimatedCountPaginator
 from microblog.tests.queries import count_queries
 from posts import services
-from posts.models import Activity, Like, Message, Post
+from posts.models import Activity, Like, Message, Post, PostEdit
 from posts.tests.factories import (
     ActivityFactory,
     BookmarkFactory,
@@ -24,6 +24,7 @@ from posts.tests.factories import (
     LikeFactory,
     MentionFactory,
     MessageFactory,
+    PostEditFactory,
     PostFactory,
     TagFactory,
     TaggingFactory,
@@ -130,6 +131,7 @@ INTERACTIONS = {
     "bookmark": BookmarkFactory,
     "mention": MentionFactory,
     "activity": ActivityFactory,
+    "postedit": PostEditFactory,
 }
 
 
@@ -319,13 +321,13 @@ def test_moderators_delete_selected_posts_in_a_fixed_number_of_queries(moderator
         return len(confirm), len(delete)
 
     PostFactory()
-    # 26: a post now cascades to its taggings, mentions, likes, boosts, bookmarks,
-    # notifications, pictures, reports' links to it and replies (SET_NULL), one query each
-    # whatever the selection, and the pictures' files are listed first (one query;
-    # PostgreSQL one more): 28 on SQLite, 29 on PostgreSQL.
-    small = delete_all(29)
+    # 27: a post now cascades to its taggings, mentions, likes, boosts, bookmarks,
+    # notifications, pictures, earlier versions, reports' links to it and replies
+    # (SET_NULL), one query each whatever the selection, and the pictures' files are
+    # listed first (one query; PostgreSQL one more): 29 on SQLite, 30 on PostgreSQL.
+    small = delete_all(30)
     PostFactory.create_batch(50)
-    large = delete_all(29)
+    large = delete_all(30)
 
     assert small == large
     assert not Post.objects.exists()
@@ -544,3 +546,27 @@ def test_every_post_queryset_hides_deactivated_authors(reader_and_gone):
     assert [p.body for p in Post.objects.for_display()] == ["shown"]
     assert [p.body for p in Post.objects.feed_for(reader)] == ["shown"]
     assert list(Post.objects.by_author(gone)) == []
+
+
+def test_an_edited_post_links_to_its_earlier_versions(superuser_client):
+    post = PostFactory(edited_at=timezone.now())
+    PostEditFactory(post=post, body="what it said before")
+    PostEditFactory(body="another post's version")
+
+    page = superuser_client.get(reverse("admin:posts_post_change", args=[post.pk])).text
+    versions = superuser_client.get(reverse("admin:posts_postedit_changelist"), {"q": str(post.pk)}).text
+
+    assert reverse("admin:posts_postedit_changelist") + f"?post__id__exact={post.pk}" in page.replace("&amp;", "&")
+    assert "what it said before" in versions
+    assert "another post&#x27;s version" not in versions
+
+
+def test_moderators_delete_an_edited_post_with_its_versions(moderator_client):
+    post = PostFactory()
+    PostEditFactory(post=post)
+
+    response = moderator_client.post(POSTS, {"action": "delete_selected", "_selected_action": [post.pk], "post": "yes"})
+
+    assert response.status_code == 302
+    assert not Post.objects.exists()
+    assert not PostEdit.objects.exists()

@@ -26,8 +26,10 @@ def test_a_post_has_its_fields_author_and_links(client):
     assert data == {
         "id": post.pk,
         "body": "Hello",
+        "content_warning": "",
         "language": None,
         "timestamp": data["timestamp"],
+        "edited_at": None,
         "author": {
             "id": me.pk,
             "username": me.username,
@@ -42,7 +44,11 @@ def test_a_post_has_its_fields_author_and_links(client):
         "bookmarked": False,
         "attachments": [],
         "sensitive": False,
-        "_links": {"self": f"/api/posts/{post.pk}", "context": f"/api/posts/{post.pk}/context"},
+        "_links": {
+            "self": f"/api/posts/{post.pk}",
+            "context": f"/api/posts/{post.pk}/context",
+            "history": f"/api/posts/{post.pk}/history",
+        },
     }
     assert data["timestamp"].endswith("Z")
 

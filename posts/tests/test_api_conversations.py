@@ -45,7 +45,11 @@ def test_a_post_carries_its_reply_parent_counters_state_and_context_link(client)
     assert data["in_reply_to"] == parent.pk
     assert (data["reply_count"], data["like_count"], data["boost_count"]) == (1, 1, 1)
     assert (data["liked"], data["boosted"], data["bookmarked"]) == (True, False, True)
-    assert data["_links"] == {"self": f"/api/posts/{post.pk}", "context": f"/api/posts/{post.pk}/context"}
+    assert data["_links"] == {
+        "self": f"/api/posts/{post.pk}",
+        "context": f"/api/posts/{post.pk}/context",
+        "history": f"/api/posts/{post.pk}/history",
+    }
 
 
 def test_a_first_post_has_no_parent_and_no_state(client):

@@ -18,6 +18,7 @@ from PIL import Image
 from accounts.models import User
 from accounts.services import remove_avatar, set_avatar
 from accounts.tests.factories import FollowFactory, UserFactory
+from posts import services
 from posts.models import Attachment, Mention, Post
 from posts.rendering import _age_bucket
 from posts.tests.factories import (
@@ -170,6 +171,22 @@ def mark_it_sensitive(post, client):
     Post.objects.filter(pk=post.pk).update(is_sensitive=True)
 
 
+def add_a_warning(post, client):
+    Post.objects.filter(pk=post.pk).update(content_warning="spoilers")
+
+
+def reword_the_warning(post, client):
+    Post.objects.filter(pk=post.pk).update(content_warning="big spoilers")
+
+
+def edit_it(post, client):
+    services.edit_post(post=post, editor=post.author, body="edited words")  # the text, and "edited"
+
+
+def edit_it_again(post, client):
+    services.edit_post(post=Post.objects.get(pk=post.pk), editor=post.author, body="third words")
+
+
 def remove_the_picture(post, client):
     Attachment.objects.filter(post=post).delete()  # attachment_count stays: one query, no picture
 
@@ -211,6 +228,11 @@ INPUTS = {
     "picture description": {"setup": add_a_picture, "change": describe_it_again},
     "picture files": {"setup": add_a_picture, "change": store_other_files},
     "sensitive pictures": {"setup": add_a_picture, "change": mark_it_sensitive},
+    # Content warnings and edits.
+    "content warning added": {"change": add_a_warning},
+    "content warning reworded": {"setup": add_a_warning, "change": reword_the_warning},
+    "an edit": {"change": edit_it},
+    "another edit (the edited time)": {"setup": edit_it, "change": edit_it_again},
 }
 TRANSLATOR_ON = {"TRANSLATOR": "libretranslate", "TRANSLATOR_URL": "http://127.0.0.1:9"}
 

@@ -173,8 +173,9 @@ def test_deleting_in_place_answers_the_id_and_the_sentence(client, me, django_as
     post = PostFactory(author=me)
 
     # Session, user, the post, its pictures' files, the delete with the rows that cascade from it
-    # (the pictures among them, and the post's place in any report), the author's counts.
-    with django_assert_max_num_queries(17):
+    # (the pictures and the earlier versions among them, and the post's place in any
+    # report), the author's counts.
+    with django_assert_max_num_queries(18):
         response = client.post(reverse("posts:delete", args=[post.pk]), headers=JSON)
 
     assert response.status_code == 200
@@ -287,7 +288,8 @@ def test_post_lists_run_a_fixed_number_of_queries(client, me, django_assert_max_
     cache.clear()
     with django_assert_max_num_queries(ceiling) as one:
         assert client.get(url).status_code == 200
-    # 25 entries with everything a post can carry: replies, boosts, likes, bookmarks, tags, mentions.
+    # 25 entries with everything a post can carry: replies, boosts, likes, bookmarks, tags,
+    # mentions, content warnings, edits.
     for friend in friends:
         first = services.publish_post(author=friend, body=f"#django for @{me.username}")
         reply = services.publish_post(author=me, body=f"@{friend.username} thanks", in_reply_to=first)
@@ -296,6 +298,8 @@ def test_post_lists_run_a_fixed_number_of_queries(client, me, django_assert_max_
         services.bookmark_post(user=me, post=reply)
         services.boost_post(user=friend, post=reply)
         services.boost_post(user=me, post=first)
+        # Edited, behind a warning: "edited" and the fold come from the post's own row.
+        services.edit_post(post=first, editor=friend, body=f"#django again @{me.username}", content_warning="cw")
         PostFactory.create_batch(2, author=friend)
     PostFactory.create_batch(20, author=me)
     cache.clear()
